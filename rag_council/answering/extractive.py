@@ -1,0 +1,82 @@
+"""The offline default answerer: no LLM. It picks the sentences of the retrieved passages that
+answer the question, in the passages' own words, each followed by its passage's marker.
+
+A sentence's relevance mixes its embedding similarity to the question, how many of the
+question's content words it contains, and how well its passage was retrieved. Below
+`min_sentence_score` nothing is said."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..embedding import Embedder
+from ..settings import AnswerSettings
+from ..text import content_terms, sentence_spans, squash, stem, words
+from ..types import Hit
+from .base import NO_ANSWER
+
+
+class ExtractiveGenerator:
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def select(self, question: str, passages: list[Hit]) -> list[tuple[int, int, int, float]]:
+        """(passage number, start, end, score) of the chosen sentences, in answer order."""
+        units: list[tuple[int, int, int]] = []
+        for number, hit in enumerate(passages, start=1):
+            for a, b in sentence_spans(hit.chunk.text):
+                if len(words(hit.chunk.text[a:b])) >= 4:
+                    units.append((number, a, b))
+        if not units:
+            return []
+        texts = [squash(passages[n - 1].chunk.text[a:b]) for n, a, b in units]
+        q_vec = self.embedder.embed_query(question)
+        vecs = self.embedder.embed(texts)
+        cos = vecs @ q_vec
+        terms = content_terms(question)
+        best_hit = max(h.score for h in passages) or 1.0
+        scored: list[tuple[float, int, int, int]] = []
+        for i, (number, a, b) in enumerate(units):
+            unit_terms = {stem(w) for w in words(texts[i])}
+            coverage = sum(t in unit_terms for t in terms) / len(terms) if terms else 0.0
+            prior = passages[number - 1].score / best_hit
+            score = 0.55 * float(cos[i]) + 0.30 * coverage + 0.15 * prior
+            scored.append((score, number, a, b))
+        scored.sort(key=lambda s: -s[0])
+        chosen: list[tuple[int, int, int, float]] = []
+        seen: list[set[str]] = []
+        for score, number, a, b in scored:
+            if score < self.settings.min_sentence_score or len(chosen) >= self.settings.max_sentences:
+                break
+            bag = set(words(passages[number - 1].chunk.text[a:b]))
+            if any(len(bag & other) / max(1, len(bag | other)) > 0.8 for other in seen):
+                continue  # the same sentence again (chunk overlap, duplicated documents)
+            if chosen and score < chosen[0][3] - 0.2:
+                break  # much weaker than the best: leave it out
+            seen.append(bag)
+            chosen.append((number, a, b, score))
+        order = {n: i for i, n in enumerate(dict.fromkeys(n for n, *_ in chosen))}
+        chosen.sort(key=lambda c: (order[c[0]], c[1]))
+        return chosen
+
+    def generate(self, question: str, passages: list[Hit]) -> str:
+        chosen = self.select(question, passages)
+        if not chosen:
+            return NO_ANSWER
+        paragraphs: list[str] = []
+        current = -1
+        for number, a, b, _ in chosen:
+            sentence = f"{squash(passages[number - 1].chunk.text[a:b])} [{number}]"
+            if number == current:
+                paragraphs[-1] += " " + sentence
+            else:
+                paragraphs.append(sentence)
+                current = number
+        return "\n\n".join(paragraphs)
+
+    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
+        yield self.generate(question, passages)
+

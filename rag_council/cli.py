@@ -1,0 +1,201 @@
+"""`rag-council`: a thin command line over the library. Errors become one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import RagCouncilError
+from .settings import BUNDLED_CORPUS, Settings
+from .types import Answer, Filters, format_date
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    for name in ("transformers", "sentence_transformers", "chromadb", "httpx", "pypdf"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date; use YYYY-MM-DD") from None
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag-council", description=__doc__)
+    parser.add_argument("--config", help="a TOML settings file (default: ./rag-council.toml if present)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add files and folders to an index (default: the bundled corpus)")
+    p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .pdf); folders are read recursively")
+    p.add_argument("--index", help="index name (default: default)")
+    p.add_argument("--rebuild", action="store_true", help="delete the index and build it again")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("ask", help="answer questions from an index, with citations")
+    p.add_argument("questions", nargs="+", metavar="QUESTION")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true", help="one JSON object per question (JSON Lines)")
+    p.add_argument("--top-k", type=_positive, help="passages to retrieve")
+    p.add_argument("--committee", help="only this committee, e.g. 'Cabinet'")
+    p.add_argument("--doc-type", help="only this kind of document, e.g. minutes")
+    p.add_argument("--since", type=_date, help="only meetings on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="only meetings on or before YYYY-MM-DD")
+
+    p = sub.add_parser("documents", help="list what an index holds")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("serve", help="open the chat app in a browser")
+    p.add_argument("--index")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _quiet_libraries()
+    try:
+        settings = Settings.load(args.config)
+        return _COMMANDS[args.command](args, settings)
+    except RagCouncilError as exc:
+        print(f"rag-council: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rag-council: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from . import build_index
+
+    paths = [Path(p) for p in args.paths] or [BUNDLED_CORPUS]
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(name: str, done: int, total: int) -> None:
+        if bar is None:
+            return
+        bar.total = total
+        bar.n = done
+        bar.set_description(name[-40:] if name else "done")
+        bar.refresh()
+
+    try:
+        report = build_index(paths, settings, index=args.index, rebuild=args.rebuild, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(report.summary())
+    return 0
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(committee=args.committee, doc_type=args.doc_type, since=args.since, until=args.until)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from . import open_index
+
+    engine = open_index(args.index, settings)
+    filters = _filters(args)
+    for question in args.questions:
+        answer = engine.ask(question, filters, top_k=args.top_k)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), flush=True)
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [f"Q: {answer.question.strip()[:300]}", "", answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            quote = " ".join(c.quote.split())
+            lines.append(f"  [{c.marker}] {c.chunk.label} ({c.chunk.document})")
+            lines.append(f"      “{quote[:400]}{'…' if len(quote) > 400 else ''}”")
+    elif answer.retrieved:
+        lines.append("Nearest sources:")
+        for h in answer.retrieved[:3]:
+            snippet = " ".join(h.chunk.text.split())[:160]
+            lines.append(f"  - {h.chunk.label} ({h.chunk.document}), score {h.score:.2f}: {snippet}…")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
+    from .embedding import make_embedder
+    from .index import Index
+
+    settings = settings.with_index(args.index)
+    index = Index.open(settings, make_embedder(settings.embedder))
+    records = index.records()
+    if args.json:
+        for r in records:
+            print(json.dumps({k: v for k, v in r.__dict__.items() if k != "chunk_ids"} | {"chunks": len(r.chunk_ids)}))
+        return 0
+    if not records:
+        print(f"Index '{index.name}' is empty. Add documents: rag-council ingest PATH --index {index.name}")
+        return 0
+    print(f"Index '{index.name}': {len(records)} documents, {sum(len(r.chunk_ids) for r in records)} chunks")
+    for r in records:
+        date = r.meta.get("date")
+        kind = r.meta.get("doc_type", r.format)
+        committee = r.meta.get("committee", "")
+        print(
+            f"- {r.name}: {r.title[:70]} | {kind}"
+            + (f" | {committee}" if committee else "")
+            + (f" | {format_date(str(date))}" if date else "")
+            + (f" | {r.pages} pages" if r.pages else "")
+            + f" | {len(r.chunk_ids)} chunks"
+        )
+        for w in r.warnings:
+            print(f"    ! {w}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council_app import serve
+
+    settings = settings.with_index(args.index)
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "documents": cmd_documents, "serve": cmd_serve}
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

