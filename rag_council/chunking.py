@@ -51,6 +51,9 @@ class Chunker:
                 meta["doc_format"] = doc.format
                 if section.path:
                     meta["section_path"] = " > ".join(section.path)
+                breaks = [f"{p.start - start}:{p.number}" for p in doc.pages if start < p.start < end]
+                if breaks:  # pages that begin inside the chunk, as 'offset:page;...'
+                    meta["page_breaks"] = ";".join(breaks)
                 chunks.append(
                     Chunk(
                         chunk_id=chunk_id(doc.doc_id, start, end),

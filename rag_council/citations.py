@@ -16,10 +16,11 @@ _SENTENCE = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z\"“(])")
 
 
 def parse_claims(text: str) -> list[Claim]:
-    """Split answer text into sentences; each keeps the markers that follow it."""
+    """Split answer text into sentences (at line breaks and sentence ends); each keeps the
+    markers that follow it."""
     claims: list[Claim] = []
-    for paragraph in re.split(r"\n\s*\n", text.strip()):
-        for sentence in _SENTENCE.split(paragraph.strip()):
+    for line in text.strip().splitlines():
+        for sentence in _SENTENCE.split(line.strip()):
             sentence = sentence.strip()
             if not sentence:
                 continue
@@ -45,44 +46,60 @@ def best_span(chunk_text: str, claim: str) -> tuple[int, int]:
 
 
 def cite(claims: list[Claim], passages: list[Hit]) -> tuple[str, list[Claim], list[Citation]]:
-    """Renumber markers in order of use, drop markers that point at no passage, and build
-    one citation per cited passage whose quote covers the spans its claims stand on."""
-    renumber: dict[int, int] = {}
-    spans: dict[int, list[tuple[int, int]]] = {}
-    out_claims: list[Claim] = []
+    """Build one citation per contiguous quote: each claim's marker is resolved to the span of
+    its passage that it stands on (verbatim where possible), spans of one passage that touch
+    (adjacent sentences) are merged, and citations are numbered in order of first use.
+    Markers that point at no passage are dropped."""
+    located: list[list[tuple[int, tuple[int, int]]]] = []  # per claim: (passage, span)
     for claim in claims:
-        kept: list[int] = []
+        spots = []
         for marker in claim.markers:
-            if not 1 <= marker <= len(passages):
-                continue  # a marker that points at no passage is dropped
-            chunk_text = passages[marker - 1].chunk.text
-            span = find_span(chunk_text, claim.text)
-            if span is None:
-                span = best_span(chunk_text, claim.text)
-            new = renumber.setdefault(marker, len(renumber) + 1)
-            spans.setdefault(new, []).append(span)
-            kept.append(new)
+            if 1 <= marker <= len(passages):
+                chunk_text = passages[marker - 1].chunk.text
+                spots.append((marker, find_span(chunk_text, claim.text) or best_span(chunk_text, claim.text)))
+        located.append(spots)
+    groups: dict[int, list[tuple[int, int]]] = {}  # passage -> merged spans
+    for spots in located:
+        for passage, span in spots:
+            groups.setdefault(passage, []).append(span)
+    for passage, spans in groups.items():
+        text = passages[passage - 1].chunk.text
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1] + 1 + (len(text[merged[-1][1] : a]) - len(text[merged[-1][1] : a].lstrip())):
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        groups[passage] = merged
+    numbers: dict[tuple[int, int, int], int] = {}
+    out_claims: list[Claim] = []
+    for claim, spots in zip(claims, located, strict=True):
+        kept: list[int] = []
+        for passage, (a, _) in spots:
+            span = next(m for m in groups[passage] if m[0] <= a < m[1] or m[0] == a)
+            marker = numbers.setdefault((passage, *span), len(numbers) + 1)
+            if marker not in kept:
+                kept.append(marker)
         out_claims.append(Claim(claim.text, kept, claim.supported, claim.check))
-    citations: list[Citation] = []
-    for old, new in sorted(renumber.items(), key=lambda kv: kv[1]):
-        chunk = passages[old - 1].chunk
-        a = min(s for s, _ in spans[new])
-        b = max(e for _, e in spans[new])
-        citations.append(Citation(marker=new, chunk=chunk, quote=chunk.text[a:b], quote_start=a))
-    text = render(out_claims)
-    return text, out_claims, citations
+    citations = [
+        Citation(marker=n, chunk=passages[p - 1].chunk, quote=passages[p - 1].chunk.text[a:b], quote_start=a)
+        for (p, a, b), n in sorted(numbers.items(), key=lambda kv: kv[1])
+    ]
+    return render(out_claims), out_claims, citations
 
 
 def render(claims: list[Claim]) -> str:
-    """Claims back to text; consecutive claims citing the same single passage share a paragraph."""
-    paragraphs: list[list[str]] = []
+    """Claims back to text. Consecutive claims citing the same passages share a paragraph; a
+    claim that does not end a sentence (a list item, a table row) keeps a line of its own, so
+    that `parse_claims(render(claims))` gives the same claims back."""
+    paragraphs: list[str] = []
     last: list[int] | None = None
     for claim in claims:
-        marks = "".join(f" [{m}]" for m in claim.markers)
-        sentence = f"{claim.text}{marks}"
+        sentence = claim.text + "".join(f" [{m}]" for m in claim.markers)
         if paragraphs and claim.markers == last:
-            paragraphs[-1].append(sentence)
+            joiner = " " if re.search(r"[.!?][\"'”’)]?$", paragraphs[-1].rsplit(" [", 1)[0]) else "\n"
+            paragraphs[-1] += joiner + sentence
         else:
-            paragraphs.append([sentence])
+            paragraphs.append(sentence)
         last = claim.markers
-    return "\n\n".join(" ".join(p) for p in paragraphs)
+    return "\n\n".join(paragraphs)

@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+
+    from .evaluation.command import add_arguments as add_eval_arguments
+
+    add_eval_arguments(sub.add_parser("eval", help="run the grounding test suite on gold questions"))
     return parser
 
 
@@ -173,15 +177,26 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Index '{index.name}': {len(records)} documents, {sum(len(r.chunk_ids) for r in records)} chunks")
     for r in records:
         date = r.meta.get("date")
+        dates = [d for d in str(r.meta.get("dates") or date or "").split(",") if d]
         kind = r.meta.get("doc_type", r.format)
         committee = r.meta.get("committee", "")
         print(
-            f"- {r.name}: {r.title[:70]} | {kind}"
+            f"- {r.name}: {r.title[:80]} | {kind}"
             + (f" | {committee}" if committee else "")
             + (f" | {format_date(str(date))}" if date else "")
             + (f" | {r.pages} pages" if r.pages else "")
+            + (f" | {r.meta['sections']} sections" if r.meta.get("sections") else "")
             + f" | {len(r.chunk_ids)} chunks"
         )
+        others = [d for d in dates if d != date]
+        if others:
+            print("    meetings: " + ", ".join(format_date(d) for d in sorted(dates)))
+        if r.meta.get("tables"):
+            print(f"    tables: {r.meta['tables']} (tab-separated rows, kept whole where they fit)")
+        if r.meta.get("boilerplate_dropped"):
+            print(f"    not indexed (boilerplate): {r.meta['boilerplate_dropped']}")
+        if r.meta.get("source_url"):
+            print(f"    source: {r.meta['source_url']}")
         for w in r.warnings:
             print(f"    ! {w}")
     return 0
@@ -195,7 +210,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "documents": cmd_documents, "serve": cmd_serve}
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation.command import run
+
+    return run(args, settings)
+
+
+_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "documents": cmd_documents, "serve": cmd_serve, "eval": cmd_eval}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -41,8 +41,11 @@ class Engine:
         started = time.perf_counter()
         q = " ".join(question.split())
         limit = self.settings.answer.max_question_chars
+        no_time = {"retrieve_s": 0.0, "answer_s": 0.0, "total_s": 0.0}
         if not q:
-            yield Answer(question, "Please type a question about the council's documents.", True, notice="empty question")
+            yield Answer(
+                question, "Please type a question about the council's documents.", True, timings=no_time, notice="empty question"
+            )
             return
         if len(q) > limit:
             yield Answer(
@@ -50,6 +53,7 @@ class Engine:
                 f"Your question is {len(q):,} characters long; the limit is {limit:,}. "
                 "Please shorten it to the question itself (for a long letter, ask about each point in turn).",
                 True,
+                timings=no_time,
                 notice="question too long",
             )
             return
@@ -71,7 +75,8 @@ class Engine:
         timings["answer_s"] = time.perf_counter() - retrieved_at
         if not raw or raw.startswith(NO_ANSWER):
             timings["total_s"] = time.perf_counter() - started
-            yield self._decline(question, hits, filters, timings, "the passages do not answer it")
+            reason = raw[len(NO_ANSWER) :].strip(" :") or "the passages do not answer it"
+            yield self._decline(question, hits, filters, timings, reason)
             return
         text, claims, citations = cite(parse_claims(raw), hits)
         for claim in claims:
@@ -93,8 +98,9 @@ class Engine:
             where = "the documents that match your filters" if filters and not filters.is_empty() else "the index"
             text = f"The documents I have do not say: {where} returned nothing for “{q}”."
         else:
+            because = f" ({why})" if why.startswith("the passages closest") else ""
             text = (
-                f"The documents I have do not say. Nothing I found answers “{q}”. "
+                f"The documents I have do not say. Nothing I found answers “{q}”{because}. "
                 "The nearest passages are listed below, in case they help."
             )
         return Answer(question, text, True, retrieved=hits, timings=timings, notice=why)

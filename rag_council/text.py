@@ -93,3 +93,49 @@ def find_span(haystack: str, needle: str) -> tuple[int, int] | None:
     pattern = r"\s+".join(re.escape(p) for p in parts)
     match = re.search(pattern, haystack)
     return (match.start(), match.end()) if match else None
+
+
+MONTHS = (
+    "january february march april may june july august september october november december".split()
+)
+# Capitalised words that name nothing specific in council questions.
+_GENERIC_CAPS = STOPWORDS | {
+    "i", "i'm", "i've", "cabinet", "committee", "scrutiny", "board", "strategy", "children", "young", "people",
+    "service", "services", "plan", "report", "meeting", "minutes", "agenda", "councillor", "cllr", "mr", "mrs",
+    "ms", "dr", "director", "member", "members", "officer", "officers", "public", "question", "questions",
+    "chair", "chairman", "chairperson", "england", "uk", "local", "authority", "social", "care", "corporate",
+    "parenting", "early", "help", "annual", "improvement", "panel", "team", "group", "fund", "policy",
+}  # fmt: skip
+
+
+def question_anchors(question: str) -> list[str]:
+    """The specific things a question asks about that an answer must mention: years, quarters,
+    months, numbers and names (capitalised words after the first). Lower case, possessives off."""
+    anchors: dict[str, None] = {}
+    for m in re.finditer(r"\b(?:19|20)\d\d\b", question):
+        anchors.setdefault(m.group(0), None)
+    for m in re.finditer(r"\bq(?:uarter\s*)?([1-4])\b", question, re.IGNORECASE):
+        anchors.setdefault(f"q{m.group(1)}", None)
+    for m in re.finditer(r"(?<![\w/.-])\d[\d,]*(?:\.\d+)?(?![\w/])", question):
+        if not re.fullmatch(r"(?:19|20)\d\d", m.group(0)):
+            anchors.setdefault(m.group(0).replace(",", ""), None)
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)
+    for i, token in enumerate(tokens):
+        word = re.sub(r"['’]s$", "", token).lower()
+        if word in MONTHS:
+            anchors.setdefault(word, None)
+        elif i > 0 and token[0].isupper() and word not in _GENERIC_CAPS and len(word) > 2:
+            anchors.setdefault(word, None)
+    return list(anchors)
+
+
+def anchor_present(anchor: str, haystack: str) -> bool:
+    """`haystack` is lower case. Quarters also match 'quarter 3'; numbers match with separators."""
+    if anchor.startswith("q") and anchor[1:].isdigit():
+        return re.search(rf"\b(?:q|quarter\s*){anchor[1:]}\b", haystack) is not None
+    if anchor.isdigit() and len(anchor) > 3 and not re.fullmatch(r"(?:19|20)\d\d", anchor):
+        pattern = r"[,\s]?".join(anchor)  # 10000 ~ 10,000
+        return re.search(rf"(?<!\d){pattern}(?!\d)", haystack) is not None
+    if anchor[0].isdigit():
+        return re.search(rf"(?<![\d.]){re.escape(anchor)}(?![\d])", haystack) is not None
+    return re.search(rf"\b{re.escape(anchor)}", haystack) is not None

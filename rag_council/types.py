@@ -89,6 +89,16 @@ class Chunk:
         value = self.meta.get("date")
         return str(value) if value else None
 
+    def page_at(self, offset: int) -> int | None:
+        """The page of the character at `offset` within this chunk's text."""
+        page = self.page
+        for item in str(self.meta.get("page_breaks", "")).split(";"):
+            if item:
+                at, number = item.split(":")
+                if int(at) <= offset:
+                    page = int(number)
+        return page
+
     @property
     def label(self) -> str:
         """A human-readable place, e.g. 'Cabinet minutes, 22 June 2017, item 3, p. 12'."""
@@ -133,6 +143,11 @@ class Citation:
     quote: str
     quote_start: int  # offset of the quote inside chunk.text
 
+    @property
+    def page(self) -> int | None:
+        """The page the quote starts on (a chunk may span pages)."""
+        return self.chunk.page_at(self.quote_start)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "marker": self.marker,
@@ -140,7 +155,7 @@ class Citation:
             "document": self.chunk.document,
             "title": self.chunk.title,
             "date": self.chunk.date,
-            "page": self.chunk.page,
+            "page": self.page,
             "section": self.chunk.section or None,
             "label": self.chunk.label,
             "quote": self.quote,

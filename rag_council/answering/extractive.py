@@ -7,13 +7,17 @@ question's content words it contains, and how well its passage was retrieved. Be
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..embedding import Embedder
 from ..settings import AnswerSettings
-from ..text import content_terms, sentence_spans, squash, stem, words
+from ..text import anchor_present, content_terms, question_anchors, sentence_spans, squash, stem, words
 from ..types import Hit
 from .base import NO_ANSWER
+
+
+_BULLET = re.compile(r"^\s*(?:[-•*·o▪]|\d{1,2}[.)])\s+")
 
 
 class ExtractiveGenerator:
@@ -44,6 +48,8 @@ class ExtractiveGenerator:
             coverage = sum(t in unit_terms for t in terms) / len(terms) if terms else 0.0
             prior = passages[number - 1].score / best_hit
             score = 0.55 * float(cos[i]) + 0.30 * coverage + 0.15 * prior
+            if texts[i].endswith("?"):
+                score -= 0.08  # a question restated in the documents rarely answers it
             scored.append((score, number, a, b))
         scored.sort(key=lambda s: -s[0])
         chosen: list[tuple[int, int, int, float]] = []
@@ -62,20 +68,33 @@ class ExtractiveGenerator:
         chosen.sort(key=lambda c: (order[c[0]], c[1]))
         return chosen
 
+    def missing_anchors(self, question: str, passages: list[Hit]) -> list[str]:
+        """Specific things the question names (a year, a quarter, a number, a name) that no
+        passage mentions, in its text or its metadata. If any, the passages cannot answer."""
+        haystack = " ".join(
+            f"{h.chunk.text} {h.chunk.label} {' '.join(str(v) for v in h.chunk.meta.values())}" for h in passages
+        ).lower()
+        return [a for a in question_anchors(question) if not anchor_present(a, haystack)]
+
     def generate(self, question: str, passages: list[Hit]) -> str:
+        missing = self.missing_anchors(question, passages)
+        if missing:
+            return f"{NO_ANSWER}: the passages closest to your question do not mention " + ", ".join(
+                f"“{m}”" for m in missing
+            )
         chosen = self.select(question, passages)
         if not chosen:
             return NO_ANSWER
-        paragraphs: list[str] = []
+        lines: list[str] = []
         current = -1
         for number, a, b, _ in chosen:
-            sentence = f"{squash(passages[number - 1].chunk.text[a:b])} [{number}]"
-            if number == current:
-                paragraphs[-1] += " " + sentence
-            else:
-                paragraphs.append(sentence)
-                current = number
-        return "\n\n".join(paragraphs)
+            text = passages[number - 1].chunk.text[a:b]
+            text = _BULLET.sub("", text, count=1)  # a list item's bullet is not part of the claim
+            if number != current and lines:
+                lines.append("")  # a new passage starts a new paragraph
+            lines.append(f"{squash(text)} [{number}]")
+            current = number
+        return "\n".join(lines)
 
     def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
         yield self.generate(question, passages)

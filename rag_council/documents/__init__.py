@@ -1,18 +1,30 @@
 """Files -> Documents: load (per format), clean (keeping offsets to the source), find structure.
 
-    load_document(path, name, max_bytes) -> Document
+load_document(path, name, max_bytes) -> Document
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
-from ..types import Document, PageSpan
-from .cleaning import OffsetMap, TrackedText, clean_text
+from ..types import Document, PageSpan, Section
+from .cleaning import PDF_RULES, OffsetMap, TrackedText
+from .council import council_clean, make_label, parse_council
 from .loaders import SUPPORTED, Discovered, RawDocument, discover, load_raw
+from .manifest import manifest_entry
 from .structure import guess_title, markdown_sections
 
-__all__ = ["SUPPORTED", "Discovered", "OffsetMap", "RawDocument", "TrackedText", "discover", "load_document", "parse"]
+__all__ = [
+    "SUPPORTED",
+    "Discovered",
+    "OffsetMap",
+    "RawDocument",
+    "TrackedText",
+    "discover",
+    "load_document",
+    "parse",
+]
 
 
 def load_document(path: Path, name: str, max_bytes: int) -> Document:
@@ -20,8 +32,10 @@ def load_document(path: Path, name: str, max_bytes: int) -> Document:
 
 
 def parse(raw: RawDocument) -> Document:
-    """Clean the raw text, map pages into the cleaned text, and split it into sections."""
-    tracked = clean_text(raw.text)
+    """Clean the raw text, map pages into the cleaned text, and split it into sections:
+    council structure (minutes, public questions, reports, appendices, strategies) when it
+    is recognised, else markdown headings (with a warning). Then the sidecar manifest."""
+    tracked = council_clean(raw.text, PDF_RULES if raw.format == "pdf" else ())
     text = tracked.text
     offsets = tracked.offset_map()
     pages = _page_spans(raw, tracked)
@@ -38,8 +52,79 @@ def parse(raw: RawDocument) -> Document:
         pages=pages,
         warnings=list(raw.warnings),
     )
-    doc.sections = markdown_sections(text, title)
+    council = parse_council(text, title)
+    if council is None or not council.sections:
+        doc.sections = markdown_sections(text, title)
+        doc.meta = {"doc_type": "document"}
+        doc.warnings.append(
+            "structure not recognised (no minutes, public questions, report cover sheet or strategy found): "
+            f"ingested as {len(doc.sections)} plain section(s)"
+        )
+    else:
+        doc.sections = council.sections
+        doc.meta = dict(council.meta)
+        doc.warnings.extend(council.warnings)
+        if council.boilerplate:
+            doc.meta["boilerplate_dropped"] = "; ".join(dict.fromkeys(council.boilerplate))
+        doc.title = _council_title(doc.meta, title)
+    _apply_manifest(doc, raw)
+    _label_sections(doc)
+    doc.meta["sections"] = len(doc.sections)
+    tables = sum(1 for s in doc.sections if s.meta.get("is_table"))
+    if tables:
+        doc.meta["tables"] = tables
+    if not doc.sections:
+        doc.warnings.append("no text found after cleaning")
     return doc
+
+
+def _council_title(meta: dict, fallback: str) -> str:
+    from ..types import format_date
+
+    committee, date, kind = meta.get("committee"), meta.get("date"), meta.get("doc_type")
+    if kind == "strategy" or not committee:
+        return fallback
+    what = {"agenda": "agenda pack", "minutes": "minutes"}.get(str(kind), str(kind))
+    return f"{committee} {what}, {format_date(str(date))}" if date else f"{committee} {what}"
+
+
+def _apply_manifest(doc: Document, raw: RawDocument) -> None:
+    entry, warnings = manifest_entry(Path(raw.path), raw.name)
+    doc.warnings.extend(warnings)
+    if not entry:
+        return
+    parsed = dict(doc.meta)
+    if "title" in entry:
+        doc.title = entry["title"]
+    if "source_url" in entry:
+        doc.meta["source_url"] = entry["source_url"]
+    for key in ("committee", "date", "doc_type"):
+        if key not in entry or entry[key] == parsed.get(key):
+            continue
+        doc.meta[key] = entry[key]
+        # Correct the sections that carried the parsed value; others keep their own.
+        doc.sections = [
+            Section(s.heading, s.start, s.end, s.path, {**s.meta, key: entry[key]})
+            if key in s.meta and s.meta[key] == parsed.get(key)
+            else s
+            for s in doc.sections
+        ]
+    if "date" in entry:
+        dates = set(filter(None, str(doc.meta.get("dates", "")).split(","))) | {entry["date"]}
+        doc.meta["dates"] = ",".join(sorted(dates))
+
+
+def _label_sections(doc: Document) -> None:
+    doc.sections = [
+        Section(
+            s.heading,
+            s.start,
+            s.end,
+            s.path,
+            {**s.meta, "label": make_label({**doc.meta, **s.meta}, s.heading, doc.title)},
+        )
+        for s in doc.sections
+    ]
 
 
 def _page_spans(raw: RawDocument, tracked: TrackedText) -> list[PageSpan]:
@@ -59,7 +144,7 @@ def _page_spans(raw: RawDocument, tracked: TrackedText) -> list[PageSpan]:
             j += 1
         clean_starts.append(j)
     clean_starts.append(len(origin))
-    for number, (a, b) in enumerate(zip(clean_starts, clean_starts[1:], strict=False), start=1):
+    for number, (a, b) in enumerate(itertools.pairwise(clean_starts), start=1):
         if b > a:
             spans.append(PageSpan(number, a, b))
     return spans

@@ -111,7 +111,9 @@ GENERIC_RULES: list[tuple[str, Replacement]] = [
     (r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>", ""),
     (r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});", lambda m: html.unescape(m.group(0))),
     # Dead markdown links keep their text: [text](#) -> text
-    (r"\[([^\]\n]{1,200})\]\(#?\)", lambda m: m.group(1)),
+    # (Only the brackets are removed, so the link text keeps its exact origins.)
+    (r"\[(?=[^\]\n]{1,200}\]\(#?\))", ""),
+    (r"(?<=[^\[\n])\]\(#?\)", ""),
     # Lone page numbers on their own line.
     (r"(?m)^[ \t]*\d{1,3}[ \t]*$\n?", ""),
     # Trailing spaces and tabs.
@@ -119,6 +121,13 @@ GENERIC_RULES: list[tuple[str, Replacement]] = [
     # A sentence broken by a page break: 'It was\n\nexplained' -> 'It was explained'.
     (r"(?<=[a-z,;])\n{2,}(?=[a-z])", " "),
     (r"\n{3,}", "\n\n"),
+]
+
+
+# PDF text extraction keeps the printed line wraps: join a line to the next when it does not
+# end a sentence or a label and the next one continues it in lower case or with a number.
+PDF_RULES: list[tuple[str, Replacement]] = [
+    (r"(?<=[^\s.:;!?])[ \t]*\n(?=[a-z0-9(£\u2018\u201c])", " "),
 ]
 
 

@@ -104,14 +104,12 @@ class Index:
         directory = settings.index_dir()
         manifest_path = directory / "manifest.json"
         if rebuild and directory.exists():
-            if store is None:
-                try:
-                    make_store(settings.store, directory, settings.index).drop()  # type: ignore[attr-defined]
-                except Exception:  # a broken store is exactly what a rebuild is for
-                    pass
-            else:
-                store.drop()  # type: ignore[attr-defined]
-            shutil.rmtree(directory)
+            # Empty the store through its own client (a live Chroma client must not lose its
+            # files underneath it), then forget the manifest and the saved documents.
+            store = store or make_store(settings.store, directory, settings.index)
+            store.drop()
+            manifest_path.unlink(missing_ok=True)
+            shutil.rmtree(directory / "docs", ignore_errors=True)
         if manifest_path.exists():
             return cls.open(settings, embedder, store)
         directory.mkdir(parents=True, exist_ok=True)

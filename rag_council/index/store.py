@@ -34,6 +34,8 @@ class Store(Protocol):
 
     def count(self) -> int: ...
 
+    def drop(self) -> None: ...
+
 
 def key(value: str) -> str:
     """Case- and punctuation-insensitive form used for matching filter values."""
@@ -143,9 +145,8 @@ class ChromaStore:
             else:
                 self.client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
                 name = settings.collection
-            self.collection = self.client.get_or_create_collection(
-                name=_collection_name(name), embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-            )
+            self._name = _collection_name(name)
+            self.collection = self._open_collection()
         except StoreError:
             raise
         except Exception as exc:
@@ -156,6 +157,11 @@ class ChromaStore:
                 if settings.host
                 else "Check permissions and disk space, or rebuild the index with `rag-council ingest --rebuild`.",
             ) from None
+
+    def _open_collection(self) -> Any:
+        return self.client.get_or_create_collection(
+            name=self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
 
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         step = 2000
@@ -202,7 +208,9 @@ class ChromaStore:
         return self.collection.count()
 
     def drop(self) -> None:
-        self.client.delete_collection(self.collection.name)
+        """Delete every chunk (the collection is dropped and made again, empty)."""
+        self.client.delete_collection(self._name)
+        self.collection = self._open_collection()
 
 
 def _collection_name(name: str) -> str:

@@ -1,0 +1,103 @@
+"""Ingest behaviour over every store: the in-memory fake and embedded Chroma (the server is
+covered in tests/integration/test_chroma_server.py)."""
+
+from pathlib import Path
+
+import pytest
+
+from rag_council import HashEmbedder, Index, Settings
+from rag_council.errors import IndexMismatchError, IndexNotFoundError
+from rag_council.index.store import MemoryStore
+
+
+@pytest.fixture(params=["memory", "chroma"])
+def make_index(request, settings: Settings):
+    store = MemoryStore() if request.param == "memory" else None
+
+    def make(s: Settings = settings, rebuild: bool = False) -> Index:
+        return Index.create(s, HashEmbedder(), store=store, rebuild=rebuild)
+
+    return make
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reingesting_changes_nothing(make_index, tmp_path: Path):
+    docs = tmp_path / "docs"
+    _write(docs, "a.txt", "Cabinet approved the library plan. " * 30)
+    _write(docs, "b.md", "# Budget\nThe budget for school transport is £4.2 million.")
+    index = make_index()
+    first = index.ingest([docs])
+    assert sorted(first.added) == ["a.txt", "b.md"] and first.chunks == index.count()
+    ids = sorted(i for r in index.records() for i in r.chunk_ids)
+    second = make_index().ingest([docs])
+    assert second.added == [] and sorted(second.unchanged) == ["a.txt", "b.md"]
+    assert second.chunks == first.chunks == make_index().count()
+    assert sorted(i for r in make_index().records() for i in r.chunk_ids) == ids
+
+
+def test_changed_file_replaces_its_chunks(make_index, tmp_path: Path):
+    docs = tmp_path / "docs"
+    path = _write(docs, "a.txt", "The library will open on Sundays from June.")
+    index = make_index()
+    index.ingest([docs])
+    old_ids = index.records()[0].chunk_ids
+    path.write_text("The library will close on Mondays from July.", encoding="utf-8")
+    report = index.ingest([docs])
+    assert report.replaced == ["a.txt"]
+    new_ids = index.records()[0].chunk_ids
+    assert set(new_ids).isdisjoint(old_ids)
+    assert index.count() == len(new_ids)
+    assert index.chunks(old_ids) == []
+    hit = index.search("library Mondays", 1)[0]
+    assert "close on Mondays" in hit.chunk.text
+
+
+def test_bad_files_are_reported_and_the_rest_is_indexed(make_index, pdf_dir: Path, tmp_path: Path):
+    _write(pdf_dir, "notes.txt", "Councillors asked about school transport costs.")
+    (pdf_dir / "latin1.txt").write_bytes("Cost: £12 per pupil".encode("cp1252"))
+    (pdf_dir / "image.png").write_bytes(b"\x89PNG....")
+    index = make_index()
+    report = index.ingest([pdf_dir, tmp_path / "nowhere"])
+    assert sorted(report.added) == ["latin1.txt", "minutes-2025-03-03.pdf", "notes.txt"]
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert set(reasons) == {"corrupt.pdf", "encrypted.pdf", "scanned.pdf", "empty.pdf", "image.png", "nowhere"}
+    assert "password" in reasons["encrypted.pdf"] and "OCR" in reasons["scanned.pdf"]
+    assert "Windows-1252" in report.warnings["latin1.txt"][0]
+    for phrase, page in [("school transport budget", 2), ("Sunday opening", 3)]:
+        hits = index.search(phrase, 5)
+        chunk = next(h.chunk for h in hits if phrase in h.chunk.text)
+        assert chunk.document == "minutes-2025-03-03.pdf"
+        assert chunk.page_at(chunk.text.index(phrase)) == page
+
+
+def test_index_refuses_other_settings_and_says_how_to_rebuild(settings: Settings, tmp_path: Path):
+    _write(tmp_path / "d", "a.txt", "Some text about adoption.")
+    Index.create(settings, HashEmbedder()).ingest([tmp_path / "d"])
+    other = settings.model_copy(update={"chunking": settings.chunking.model_copy(update={"chunk_tokens": 120})})
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        Index.open(other, HashEmbedder())
+    with pytest.raises(IndexMismatchError, match="embedder"):
+        Index.open(settings, HashEmbedder(dimension=128))
+    rebuilt = Index.create(other, HashEmbedder(), rebuild=True)
+    assert rebuilt.count() == 0 and rebuilt.records() == []
+
+
+def test_opening_a_missing_index_says_how_to_build_it(settings: Settings):
+    with pytest.raises(IndexNotFoundError, match="rag-council ingest"):
+        Index.open(settings.with_index("nope"), HashEmbedder())
+
+
+def test_remove_deletes_chunks(make_index, tmp_path: Path):
+    _write(tmp_path / "d", "a.txt", "Adoption panel met monthly.")
+    _write(tmp_path / "d", "b.txt", "Fostering panel met weekly.")
+    index = make_index()
+    index.ingest([tmp_path / "d"])
+    assert index.remove(["a.txt"]) == ["a.txt"]
+    assert [r.name for r in index.records()] == ["b.txt"]
+    assert all(h.chunk.document == "b.txt" for h in index.search("panel met", 5))
