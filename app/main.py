@@ -1,124 +1,140 @@
-"""Chat with the council's documents: answers stream in, each ends with numbered sources, and
-every cited passage is shown beside the chat with the quoted span highlighted."""
+"""The app: chat with the council's documents (answers stream in, each ends with numbered sources;
+a source opens beside the chat with the quoted span highlighted and a link to the original file),
+a drafting desk for officers, and the library (documents, uploads, feedback export).
+
+`serve()` runs it behind a small FastAPI app whose one extra route, /source/{doc_id}, opens the
+original file of an indexed document, and nothing else. It binds to 127.0.0.1 unless told otherwise,
+and refuses a network address without a username and password."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+import ipaddress
+import mimetypes
+import socket
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse
 
-from rag_council import Answer, Engine, Settings, open_index
-from rag_council.types import format_date
+from rag_council import Engine, Settings, open_index
+from rag_council.errors import ConfigError
 
-CSS = """
-.passage { border-left: 4px solid #1f6feb; padding: 6px 10px; margin: 0 0 12px 0; background: #f6f8fa; }
-.passage .label { font-weight: 600; }
-.passage .meta { color: #57606a; font-size: 0.9em; }
-.passage mark { background: #fff3b0; padding: 0 1px; }
-.passage pre { white-space: pre-wrap; font-family: inherit; margin: 6px 0 0 0; }
-.declined { border-left-color: #bf8700; }
-"""
+from .chat import build_chat_tab
+from .context import AppContext
+from .drafting import build_drafting_tab
+from .library import build_library_tab
+from .render import CSS, SOURCE_CLICK_JS
 
-EXAMPLES = [
-    "What did the scrutiny committee resolve on 14 November 2023?",
-    "What did the council answer about special guardianship orders?",
-    "How many children were adopted in 2016-17?",
-]
+__all__ = ["CSS", "build_app", "build_server", "check_bind", "serve"]
 
 
-def passage_html(answer: Answer | None) -> str:
-    """The cited passages (or, for a declined answer, the nearest ones) as HTML."""
-    if answer is None:
-        return "<p>Ask a question: the passages an answer cites appear here.</p>"
-    blocks: list[str] = []
-    if answer.citations:
-        for c in answer.citations:
-            text = c.chunk.text
-            a, b = c.quote_start, c.quote_start + len(c.quote)
-            body = html.escape(text[:a]) + "<mark>" + html.escape(text[a:b]) + "</mark>" + html.escape(text[b:])
-            blocks.append(
-                f"<div class='passage' id='source-{c.marker}'><div class='label'>[{c.marker}] {html.escape(c.chunk.label)}</div>"
-                f"<div class='meta'>{_meta(c.chunk)}</div><pre>{body}</pre></div>"
-            )
-    elif answer.retrieved:
-        blocks.append("<p><b>No answer found.</b> The nearest passages:</p>")
-        for h in answer.retrieved[:3]:
-            blocks.append(
-                f"<div class='passage declined'><div class='label'>{html.escape(h.chunk.label)}</div>"
-                f"<div class='meta'>{_meta(h.chunk)} · relevance {h.score:.2f}</div>"
-                f"<pre>{html.escape(h.chunk.text)}</pre></div>"
-            )
-    return "\n".join(blocks) or "<p>No sources.</p>"
-
-
-def _meta(chunk: Any) -> str:
-    parts = [html.escape(chunk.document)]
-    if chunk.date:
-        parts.append(format_date(chunk.date))
-    if chunk.page is not None:
-        parts.append(f"page {chunk.page}")
-    if chunk.section:
-        parts.append(html.escape(chunk.section))
-    return " · ".join(parts)
-
-
-def answer_markdown(answer: Answer) -> str:
-    text = answer.text
-    if answer.citations:
-        text += "\n\n**Sources**\n" + "\n".join(
-            f"{c.marker}. {c.chunk.label} — *{c.chunk.document}*" for c in answer.citations
-        )
-    elif answer.abstained and answer.retrieved:
-        text += "\n\n**Nearest sources**\n" + "\n".join(f"- {h.chunk.label}" for h in answer.retrieved[:3])
-    return text
-
-
-def build_app(engine: Engine) -> gr.Blocks:
+def build_app(engine: Engine, ctx: AppContext | None = None) -> gr.Blocks:
+    ctx = ctx or AppContext(engine)
     with gr.Blocks(title="rag-council") as demo:
         gr.Markdown(
             f"## rag-council\nAsk about the council's records (index **{html.escape(engine.index.name)}**, "
-            f"{len(engine.index.records())} documents). Every answer cites the passages it stands on."
+            f"{len(engine.index.records())} documents). Every answer cites the passages it stands on; "
+            "when the documents do not say, the app says so."
         )
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=520, elem_id="chat")
-                question = gr.Textbox(
-                    label="Your question", placeholder="e.g. What did Cabinet decide about the carers strategy?",
-                    elem_id="question", lines=1, max_lines=4,
-                )
-                with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="ask")
-                    clear = gr.Button("New conversation", elem_id="new-conversation")
-                gr.Examples(EXAMPLES, inputs=question)
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(passage_html(None), elem_id="sources")
-
-        def respond(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
-            history = [*history, {"role": "user", "content": message}]
-            final: Answer | None = None
-            for partial in engine.stream(message):
-                final = partial
-                shown = partial.text if partial.notice == "partial" else answer_markdown(partial)
-                yield [*history, {"role": "assistant", "content": shown}], passage_html(partial if partial.notice != "partial" else None), ""
-            if final is not None:
-                yield [*history, {"role": "assistant", "content": answer_markdown(final)}], passage_html(final), ""
-
-        send.click(respond, [question, chat], [chat, sources, question])
-        question.submit(respond, [question, chat], [chat, sources, question])
-        clear.click(lambda: ([], passage_html(None), ""), None, [chat, sources, question])
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask-tab"):
+                build_chat_tab(ctx)
+            with gr.Tab("Drafting desk", id="drafting-tab"):
+                build_drafting_tab(ctx)
+            with gr.Tab("Library", id="library-tab"):
+                build_library_tab(ctx, [])
+    demo.queue(default_concurrency_limit=engine.settings.app.concurrency)
     return demo
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None, open_browser: bool = False) -> None:
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+        except OSError:
+            return False
+
+
+def check_bind(host: str, settings: Settings) -> tuple[str, str] | None:
+    """The (username, password) to require, or None on a loopback address without them.
+    A network address without both is refused."""
+    app = settings.app
+    auth = (app.username, app.password) if app.username and app.password else None
+    if auth is None and not is_loopback(host):
+        raise ConfigError(
+            f"Refusing to serve on {host} without a username and password: anyone on the network could use it.",
+            "Set RAG_COUNCIL_APP__USERNAME and RAG_COUNCIL_APP__PASSWORD (or [app] username/password "
+            "in rag-council.toml), or serve on 127.0.0.1.",
+        )
+    if bool(app.username) != bool(app.password):
+        raise ConfigError(
+            "Only one of the app's username and password is set.", "Set both, or neither (for 127.0.0.1)."
+        )
+    return auth
+
+
+def build_server(engine: Engine, auth: tuple[str, str] | None = None) -> FastAPI:
+    """The FastAPI app: /source/{doc_id} for indexed files, the Gradio app at /."""
+    ctx = AppContext(engine)
+    demo = build_app(engine, ctx)
+    server = FastAPI(title="rag-council", docs_url=None, redoc_url=None, openapi_url=None)
+    gradio_apps: list[Any] = []
+
+    @server.get("/source/{doc_id}")
+    def source(doc_id: str, request: Request) -> FileResponse:
+        if auth is not None and not _logged_in(request, gradio_apps):
+            raise HTTPException(status_code=401, detail="Log in to the app first.")
+        found = ctx.indexed_file(doc_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail="No such document in the index.")
+        path, fmt = found
+        media = (
+            {
+                "pdf": "application/pdf",
+                "txt": "text/plain; charset=utf-8",
+                "md": "text/plain; charset=utf-8",
+                "html": "text/html; charset=utf-8",
+            }.get(fmt)
+            or mimetypes.guess_type(path.name)[0]
+            or "application/octet-stream"
+        )
+        headers = {
+            "Content-Disposition": f'inline; filename="{path.name}"',
+            # An HTML file from the council (or an upload) must not run scripts on the app's origin.
+            "Content-Security-Policy": "sandbox",
+            "X-Content-Type-Options": "nosniff",
+        }
+        return FileResponse(path, media_type=media, headers=headers)
+
+    gr.mount_gradio_app(server, demo, path="", auth=auth, css=CSS, head=SOURCE_CLICK_JS, show_error=True)
+    gradio_apps += [r.app for r in server.routes if getattr(r, "path", None) == "" and hasattr(r, "app")]
+    return server
+
+
+def _logged_in(request: Request, gradio_apps: list[Any]) -> bool:
+    for app in gradio_apps:
+        cookie_id = getattr(app, "cookie_id", None)
+        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{cookie_id}"
+        )
+        if token and app.tokens.get(token):
+            return True
+    return False
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    host = host or settings.app.host
+    port = port or settings.app.port
+    auth = check_bind(host, settings)
     engine = open_index(settings.index, settings)
-    demo = build_app(engine)
-    demo.queue(default_concurrency_limit=4).launch(
-        server_name=host or settings.app.host,
-        server_port=port or settings.app.port,
-        inbrowser=open_browser,
-        show_error=True,
-        css=CSS,
-    )
+    server = build_server(engine, auth)
+    print(f"rag-council: serving index '{engine.index.name}' on http://{host}:{port}", flush=True)
+    uvicorn.run(server, host=host, port=port, log_level="warning")

@@ -1,10 +1,10 @@
 """rag-council: ask questions of a council's records and get answers that cite the exact passage.
 
-    from rag_council import Settings, build_index, open_index
-    report = build_index(["ingest/corpus"], Settings.load())
-    engine = open_index("default")
-    answer = engine.ask("What did the scrutiny committee resolve about co-opted members?")
-    for c in answer.citations: print(c.marker, c.chunk.label, c.quote)
+from rag_council import Settings, build_index, open_index
+report = build_index(["ingest/corpus"], Settings.load())
+engine = open_index("default")
+answer = engine.ask("What did the scrutiny committee resolve about co-opted members?")
+for c in answer.citations: print(c.marker, c.chunk.label, c.quote)
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def build_index(
     return idx.ingest(list(paths) if paths else [BUNDLED_CORPUS], progress=progress)
 
 
-def open_index(name: str | None = None, settings: Settings | None = None, *, embedder: Embedder | None = None) -> Engine:
+def open_index(
+    name: str | None = None, settings: Settings | None = None, *, embedder: Embedder | None = None
+) -> Engine:
     """An engine over an existing index: `.ask(question)` and `.stream(question)`."""
     settings = (settings or Settings.load()).with_index(name)
     return Engine.open(settings, embedder)

@@ -20,6 +20,7 @@ def parse_claims(text: str) -> list[Claim]:
     markers that follow it."""
     claims: list[Claim] = []
     for line in text.strip().splitlines():
+        line_start = len(claims)
         for sentence in _SENTENCE.split(line.strip()):
             sentence = sentence.strip()
             if not sentence:
@@ -30,6 +31,13 @@ def parse_claims(text: str) -> list[Claim]:
                 claims.append(Claim(bare, list(dict.fromkeys(markers))))
             elif claims and markers:  # a marker standing alone after a sentence
                 claims[-1].markers.extend(m for m in markers if m not in claims[-1].markers)
+        # "A. B. [1]": sentences of a line without a marker take the next marker of the line.
+        following: list[int] = []
+        for claim in reversed(claims[line_start:]):
+            if claim.markers:
+                following = claim.markers
+            elif following:
+                claim.markers = list(following)
     return claims
 
 
@@ -66,7 +74,9 @@ def cite(claims: list[Claim], passages: list[Hit]) -> tuple[str, list[Claim], li
         text = passages[passage - 1].chunk.text
         merged: list[tuple[int, int]] = []
         for a, b in sorted(spans):
-            if merged and a <= merged[-1][1] + 1 + (len(text[merged[-1][1] : a]) - len(text[merged[-1][1] : a].lstrip())):
+            if merged and a <= merged[-1][1] + 1 + (
+                len(text[merged[-1][1] : a]) - len(text[merged[-1][1] : a].lstrip())
+            ):
                 merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
             else:
                 merged.append((a, b))

@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add files and folders to an index (default: the bundled corpus)")
-    p.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .pdf); folders are read recursively")
+    p.add_argument(
+        "paths", nargs="*", help="files or folders (.txt .md .html .pdf); folders are read recursively"
+    )
     p.add_argument("--index", help="index name (default: default)")
     p.add_argument("--rebuild", action="store_true", help="delete the index and build it again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc-type", help="only this kind of document, e.g. minutes")
     p.add_argument("--since", type=_date, help="only meetings on or after YYYY-MM-DD")
     p.add_argument("--until", type=_date, help="only meetings on or before YYYY-MM-DD")
+    add_generator_argument(p)
 
     p = sub.add_parser("documents", help="list what an index holds")
     p.add_argument("--index")
@@ -78,11 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    add_generator_argument(p)
 
     from .evaluation.command import add_arguments as add_eval_arguments
 
-    add_eval_arguments(sub.add_parser("eval", help="run the grounding test suite on gold questions"))
+    p = sub.add_parser("eval", help="run the grounding test suite on gold questions")
+    add_eval_arguments(p)
+    add_generator_argument(p)
     return parser
+
+
+def add_generator_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--generator",
+        choices=["extractive", "local", "openai"],
+        help="who writes the answer: extractive (the passages' own sentences, default), local "
+        "(an in-process llama.cpp model) or openai (an OpenAI-compatible server; see answer.openai)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_libraries()
     try:
         settings = Settings.load(args.config)
+        settings = settings.with_generator(getattr(args, "generator", None))
         return _COMMANDS[args.command](args, settings)
     except RagCouncilError as exc:
         print(f"rag-council: error: {exc}", file=sys.stderr)
@@ -135,13 +151,34 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = open_index(args.index, settings)
     filters = _filters(args)
+    streaming = not args.json and engine.generator.name != "extractive"
     for question in args.questions:
-        answer = engine.ask(question, filters, top_k=args.top_k)
         if args.json:
+            answer = engine.ask(question, filters, top_k=args.top_k)
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        elif streaming:
+            print(format_answer(_stream_to_stdout(engine, question, filters, args.top_k)), flush=True)
         else:
-            print(format_answer(answer), flush=True)
+            print(format_answer(engine.ask(question, filters, top_k=args.top_k)), flush=True)
     return 0
+
+
+def _stream_to_stdout(engine, question: str, filters: Filters, top_k: int | None) -> Answer:
+    """Prints the text as it is generated, then returns the checked answer (printed after)."""
+    shown = 0
+    final: Answer | None = None
+    for partial in engine.stream(question, filters, top_k):
+        final = partial
+        if partial.notice == "partial":
+            if shown == 0:
+                print(f"Q: {question.strip()[:300]}\n\n(writing…) ", end="", flush=True)
+            sys.stdout.write(partial.text[shown:])
+            sys.stdout.flush()
+            shown = len(partial.text)
+    assert final is not None
+    if shown:
+        print("\n\n(checked against the sources:)\n", flush=True)
+    return final
 
 
 def format_answer(answer: Answer) -> str:
@@ -156,7 +193,8 @@ def format_answer(answer: Answer) -> str:
         lines.append("Nearest sources:")
         for h in answer.retrieved[:3]:
             snippet = " ".join(h.chunk.text.split())[:160]
-            lines.append(f"  - {h.chunk.label} ({h.chunk.document}), score {h.score:.2f}: {snippet}…")
+            similarity = h.dense if h.dense is not None else h.score
+            lines.append(f"  - {h.chunk.label} ({h.chunk.document}), similarity {similarity:.2f}: {snippet}…")
     return "\n".join(lines) + "\n"
 
 
@@ -169,7 +207,11 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     records = index.records()
     if args.json:
         for r in records:
-            print(json.dumps({k: v for k, v in r.__dict__.items() if k != "chunk_ids"} | {"chunks": len(r.chunk_ids)}))
+            print(
+                json.dumps(
+                    {k: v for k, v in r.__dict__.items() if k != "chunk_ids"} | {"chunks": len(r.chunk_ids)}
+                )
+            )
         return 0
     if not records:
         print(f"Index '{index.name}' is empty. Add documents: rag-council ingest PATH --index {index.name}")
@@ -216,7 +258,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run(args, settings)
 
 
-_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "documents": cmd_documents, "serve": cmd_serve, "eval": cmd_eval}
+_COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "documents": cmd_documents,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -4,7 +4,9 @@ deterministic fake for unit tests."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import itertools
 import re
 import threading
 from pathlib import Path
@@ -44,7 +46,9 @@ def bundled_minilm_path() -> Path:
 class SentenceTransformerEmbedder:
     """sentence-transformers on CPU, loaded from a local folder, batched, L2-normalised."""
 
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(
+        self, model_path: str | Path | None = None, batch_size: int = 32, device: str = "cpu"
+    ) -> None:
         path = Path(model_path) if model_path else bundled_minilm_path()
         if not (path / "config.json").is_file():
             raise ModelNotFoundError(
@@ -59,13 +63,21 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(self.model.max_seq_length)
         self.name = f"sentence-transformers:{path.name if path.name != 'model' else path.parent.name}:{self.dimension}"
         self._lock = threading.Lock()  # one forward pass at a time; torch already uses all cores
+        # A copy of the tokenizer for counting word pieces of long texts (chunking), without
+        # the "longer than the maximum sequence length" warning meant for encoding.
+        self._counter = copy.deepcopy(self.model.tokenizer)
+        self._counter.model_max_length = 1_000_000_000
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             vectors = self.model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
             )
         return np.asarray(vectors, dtype=np.float32)
 
@@ -73,7 +85,7 @@ class SentenceTransformerEmbedder:
         return self.embed([text])[0]
 
     def tokenize(self, text: str) -> list[str]:
-        return self.model.tokenizer.tokenize(text)
+        return self._counter.tokenize(text)
 
 
 _WORD = re.compile(r"[a-z0-9£%]+")
@@ -97,7 +109,7 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             words = _WORD.findall(text.lower())
-            for feature in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
+            for feature in words + [f"{a} {b}" for a, b in itertools.pairwise(words)]:
                 col, sign = self._index(feature)
                 out[row, col] += sign
             norm = np.linalg.norm(out[row])

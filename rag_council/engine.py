@@ -6,37 +6,70 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from .answering import NO_ANSWER, ExtractiveGenerator, Generator
+from .answering import NO_ANSWER, Generator, is_decline, make_generator
+from .answering.checking import check_claims
 from .citations import cite, parse_claims
 from .embedding import Embedder, make_embedder
 from .index import Index
-from .retrieval import DenseRetriever, Retriever
+from .retrieval import Retriever, make_retriever
 from .settings import Settings
-from .text import find_span
+from .support import LexicalSupportChecker, SupportChecker
 from .types import Answer, Filters, Hit
 
 
+def relevance(hits: list[Hit]) -> float:
+    """How close the best passage is to the question, as cosine similarity where known."""
+    dense = [h.dense for h in hits if h.dense is not None]
+    return max(dense) if dense else hits[0].score
+
+
 class Engine:
-    def __init__(self, settings: Settings, index: Index, retriever: Retriever, generator: Generator) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        index: Index,
+        retriever: Retriever,
+        generator: Generator,
+        checker: SupportChecker | None = None,
+    ) -> None:
         self.settings = settings
         self.index = index
         self.retriever = retriever
         self.generator = generator
+        # Every sentence of every answer is checked against the passages it cites.
+        self.checker = checker or LexicalSupportChecker()
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
+    def open(
+        cls, settings: Settings, embedder: Embedder | None = None, generator: str | None = None
+    ) -> Engine:
+        """An engine over the settings' index, answering with `generator` (default: the
+        settings' answer.generator: extractive, local or openai)."""
         embedder = embedder or make_embedder(settings.embedder)
         index = Index.open(settings, embedder)
-        return cls(settings, index, DenseRetriever(index), ExtractiveGenerator(embedder, settings.answer))
+        r = settings.retrieval
+        retriever = make_retriever(index, r.mode, r.candidates, r.rrf_k, r.dense_weight, r.keyword_weight)
+        return cls(settings, index, retriever, make_generator(settings, embedder, generator))
+
+    def with_generator(self, generator: Generator | str) -> Engine:
+        """The same index and retriever answering with another generator (shares the models)."""
+        if isinstance(generator, str):
+            if generator == self.generator.name:
+                return self
+            embedder = self.index.embedder
+            generator = make_generator(self.settings, embedder, generator)
+        return Engine(self.settings, self.index, self.retriever, generator, self.checker)
 
     def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:
-        answer: Answer | None = None
-        for answer in self.stream(question, filters, top_k):
-            pass
-        assert answer is not None
-        return answer
+        final: Answer | None = None
+        for partial in self.stream(question, filters, top_k):
+            final = partial
+        assert final is not None
+        return final
 
-    def stream(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Iterator[Answer]:
+    def stream(
+        self, question: str, filters: Filters | None = None, top_k: int | None = None
+    ) -> Iterator[Answer]:
         """Yields partial answers while text is generated; the last one is final and checked."""
         started = time.perf_counter()
         q = " ".join(question.split())
@@ -44,7 +77,11 @@ class Engine:
         no_time = {"retrieve_s": 0.0, "answer_s": 0.0, "total_s": 0.0}
         if not q:
             yield Answer(
-                question, "Please type a question about the council's documents.", True, timings=no_time, notice="empty question"
+                question,
+                "Please type a question about the council's documents.",
+                True,
+                timings=no_time,
+                notice="empty question",
             )
             return
         if len(q) > limit:
@@ -61,41 +98,78 @@ class Engine:
         hits = self.retriever.retrieve(q, k, filters)
         retrieved_at = time.perf_counter()
         timings = {"retrieve_s": retrieved_at - started}
-        if not hits or hits[0].score < self.settings.answer.min_retrieval_score:
+        if not hits or relevance(hits) < self.settings.answer.min_retrieval_score:
             timings["answer_s"] = 0.0
             timings["total_s"] = time.perf_counter() - started
             yield self._decline(question, hits, filters, timings, "no passage is relevant enough")
             return
         parts: list[str] = []
+        first_token: float | None = None
         for piece in self.generator.stream(q, hits):
+            if first_token is None:
+                first_token = time.perf_counter() - retrieved_at
             parts.append(piece)
             if len(parts) > 1 or not piece.startswith(NO_ANSWER):
                 yield Answer(question, "".join(parts), False, retrieved=hits, notice="partial")
         raw = "".join(parts).strip()
+        timings["generate_s"] = time.perf_counter() - retrieved_at
+        timings["first_token_s"] = first_token or timings["generate_s"]
+        if not raw or raw.startswith(NO_ANSWER) or is_decline(raw):
+            timings["answer_s"] = time.perf_counter() - retrieved_at
+            timings["total_s"] = time.perf_counter() - started
+            reason = raw[len(NO_ANSWER) :].strip(" :") if raw.startswith(NO_ANSWER) else ""
+            yield self._decline(question, hits, filters, timings, reason or "the passages do not answer it")
+            return
+        answer = self.check(question, raw, hits)
+        timings["check_s"] = time.perf_counter() - retrieved_at - timings["generate_s"]
         timings["answer_s"] = time.perf_counter() - retrieved_at
-        if not raw or raw.startswith(NO_ANSWER):
-            timings["total_s"] = time.perf_counter() - started
-            reason = raw[len(NO_ANSWER) :].strip(" :") or "the passages do not answer it"
-            yield self._decline(question, hits, filters, timings, reason)
-            return
-        text, claims, citations = cite(parse_claims(raw), hits)
-        for claim in claims:
-            verbatim = any(find_span(c.quote, claim.text) for c in citations if c.marker in claim.markers)
-            claim.supported = bool(claim.markers) and verbatim
-            claim.check = "verbatim quote" if verbatim else ("no citation" if not claim.markers else "not verbatim")
-        if not citations:
-            timings["total_s"] = time.perf_counter() - started
-            yield self._decline(question, hits, filters, timings, "no sentence cites a passage")
-            return
         timings["total_s"] = time.perf_counter() - started
-        yield Answer(question, text, False, citations=citations, retrieved=hits, claims=claims, timings=timings)
+        if answer.abstained:
+            declined = self._decline(question, hits, filters, timings, answer.notice)
+            declined.claims = answer.claims  # what was checked, and why it failed
+            yield declined
+            return
+        answer.timings = timings
+        yield answer
+
+    def check(self, question: str, raw: str, hits: list[Hit]) -> Answer:
+        """The generator's text, checked sentence by sentence (see answering.checking) and cited.
+        Abstains (with `notice` saying why and `claims` saying what was checked) when no
+        supported sentence remains."""
+        mode = self.settings.answer.unsupported
+        report = check_claims(parse_claims(raw), hits, self.checker, unsupported=mode)
+        supported = [c for c in report.kept if c.supported]
+        if not supported:
+            why = (
+                "no sentence cites a passage"
+                if not any(c.markers for c in report.claims)
+                else "no sentence of the answer is supported by the passages it cites"
+            )
+            return Answer(question, "", True, retrieved=hits, claims=report.claims, notice=why)
+        text, kept, citations = cite(report.kept, hits)
+        notes = []
+        if report.removed:
+            notes.append(f"{report.removed} unsupported sentence(s) removed")
+        if report.moved:
+            notes.append(f"{report.moved} citation(s) moved to the passage that supports the sentence")
+        if report.dropped_markers:
+            notes.append(f"{report.dropped_markers} citation(s) to no passage dropped")
+        # The record lists every sentence that was checked: the kept ones renumbered as shown,
+        # the removed ones with the markers they had.
+        shown = iter(kept)
+        claims = [next(shown) if c.supported or mode == "mark" else c for c in report.claims]
+        return Answer(
+            question, text, False, citations=citations, retrieved=hits, claims=claims, notice="; ".join(notes)
+        )
 
     def _decline(
         self, question: str, hits: list[Hit], filters: Filters | None, timings: dict[str, float], why: str
     ) -> Answer:
         q = " ".join(question.split())
         if not hits:
-            where = "the documents that match your filters" if filters and not filters.is_empty() else "the index"
+            where = (
+                "the documents that match your filters" if filters and not filters.is_empty() else "the index"
+            )
             text = f"The documents I have do not say: {where} returned nothing for “{q}”."
         else:
             because = f" ({why})" if why.startswith("the passages closest") else ""

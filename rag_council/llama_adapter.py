@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
-def sentence_splitter(chunk_tokens: int, overlap_tokens: int, tokenize: Callable[[str], list]) -> Callable[[str], list[str]]:
+def sentence_splitter(
+    chunk_tokens: int, overlap_tokens: int, tokenize: Callable[[str], list]
+) -> Callable[[str], list[str]]:
     """A function text -> chunks that respects paragraphs and sentences and keeps each chunk
     within `chunk_tokens` as counted by `tokenize` (the embedder's own word pieces)."""
     from llama_index.core.node_parser import SentenceSplitter

@@ -70,3 +70,76 @@ class DenseRetriever:
         """The k best distinct passages (duplicates dropped, see drop_duplicates)."""
         hits = self.index.search(question, max(3 * k, k + 10), filters)
         return drop_duplicates(hits, k)
+
+
+class KeywordRetriever:
+    """BM25 only (for comparison and for exact-term lookups)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        return drop_duplicates(self.index.keyword_search(question, max(3 * k, k + 10), filters), k)
+
+
+class HybridRetriever:
+    """Dense and BM25 candidates fused by weighted reciprocal rank fusion: a chunk scores
+    sum(weight / (rrf_k + rank)) over the two lists. A hit keeps its cosine (`dense`) and BM25
+    (`keyword`) scores; the cosine of a keyword-only hit is computed from its stored vector,
+    so that the engine judges relevance on one scale."""
+
+    def __init__(
+        self,
+        index: Index,
+        candidates: int = 30,
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        keyword_weight: float = 1.0,
+    ) -> None:
+        self.index = index
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.weights = (dense_weight, keyword_weight)
+
+    def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        n = max(self.candidates, 3 * k)
+        query = self.index.embedder.embed_query(question)
+        dense = self.index.search_vector(query, n, filters)
+        keyword = self.index.keyword_search(question, n, filters)
+        fused: dict[str, Hit] = {}
+        scores: dict[str, float] = {}
+        for weight, hits in zip(self.weights, (dense, keyword), strict=True):
+            for rank, hit in enumerate(hits, start=1):
+                cid = hit.chunk.chunk_id
+                scores[cid] = scores.get(cid, 0.0) + weight / (self.rrf_k + rank)
+                if cid in fused:
+                    fused[cid] = replace(fused[cid], keyword=hit.keyword)
+                else:
+                    fused[cid] = hit
+        order = sorted(scores, key=lambda cid: (-scores[cid], cid))[: 3 * k]
+        ranked = [replace(fused[cid], score=scores[cid], rank=i) for i, cid in enumerate(order, start=1)]
+        missing = [h.chunk.chunk_id for h in ranked if h.dense is None]
+        if missing:
+            vectors = self.index.store.vectors(missing)
+            ranked = [
+                replace(h, dense=float(vectors[h.chunk.chunk_id] @ query))
+                if h.chunk.chunk_id in vectors
+                else h
+                for h in ranked
+            ]
+        return drop_duplicates(ranked, k)
+
+
+def make_retriever(
+    index: Index,
+    mode: str,
+    candidates: int = 30,
+    rrf_k: int = 60,
+    dense_weight: float = 1.0,
+    keyword_weight: float = 1.0,
+) -> Retriever:
+    if mode == "dense":
+        return DenseRetriever(index)
+    if mode == "keyword":
+        return KeywordRetriever(index)
+    return HybridRetriever(index, candidates, rrf_k, dense_weight, keyword_weight)

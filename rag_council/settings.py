@@ -54,12 +54,54 @@ class StoreSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
+    # hybrid: dense (MiniLM) and keyword (BM25) candidates fused by reciprocal rank fusion.
+    mode: Literal["hybrid", "dense", "keyword"] = "hybrid"
     top_k: int = Field(5, ge=1, le=50)
-    candidates: int = Field(20, ge=1, le=200)
+    candidates: int = Field(30, ge=1, le=200)
+    rrf_k: int = Field(60, ge=1)
+    # Measured on evals/gold.jsonl: BM25 is the stronger list on council text (exact names,
+    # minute numbers, amounts), so dense ranks count half (hit@1 0.62, MRR 0.72 vs 0.59/0.69 equal).
+    dense_weight: float = Field(0.5, ge=0)
+    keyword_weight: float = Field(1.0, ge=0)
+
+
+class LocalLLMSettings(BaseModel):
+    """The in-process llama.cpp model (`--generator local`)."""
+
+    # A GGUF file. Empty: the packaged model named by `model`, assembled into `cache_dir`.
+    model_path: str = ""
+    model: Literal["qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b"] = (
+        "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    )
+    cache_dir: str = ""  # empty: <venv>/share/rag-council/models (or ~/.cache/rag-council/models)
+    threads: int = Field(0, ge=0)  # 0: all cores (at most 8)
+    n_ctx: int = Field(4096, ge=512)
+    # Prompt reading dominates on a CPU: few passages, each clipped around the question's words.
+    max_passages: int = Field(3, ge=1, le=10)
+    passage_chars: int = Field(450, ge=100)
+    max_tokens: int = Field(100, ge=16, le=2048)
+
+
+class OpenAISettings(BaseModel):
+    """Any OpenAI-compatible server (`--generator openai`): vLLM, llama.cpp server, Ollama."""
+
+    base_url: str = ""  # e.g. http://gpu-box:8000/v1
+    model: str = ""
+    api_key: str = ""  # optional; also read from OPENAI_API_KEY
+    timeout_s: float = Field(120.0, gt=0)
+    max_passages: int = Field(5, ge=1, le=20)
+    passage_chars: int = Field(1500, ge=100)
+    max_tokens: int = Field(300, ge=16)
 
 
 class AnswerSettings(BaseModel):
-    generator: Literal["extractive"] = "extractive"
+    # extractive: sentences of the passages, no LLM; local: in-process llama.cpp; openai: a server.
+    generator: Literal["extractive", "local", "openai"] = "extractive"
+    local: LocalLLMSettings = LocalLLMSettings()
+    openai: OpenAISettings = OpenAISettings()
+    # After generation every sentence is checked against the passages it cites: an
+    # unsupported one is dropped ("drop") or kept and marked ("mark").
+    unsupported: Literal["drop", "mark"] = "drop"
     # Below this retrieval score (cosine similarity) nothing is relevant enough to answer.
     min_retrieval_score: float = 0.30
     # A sentence is used in an extractive answer only above this relevance.
@@ -71,6 +113,12 @@ class AnswerSettings(BaseModel):
 class AppSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 7860
+    # Serving on anything but a loopback address needs both (RAG_COUNCIL_APP__USERNAME/PASSWORD).
+    username: str = ""
+    password: str = ""
+    max_upload_mb: float = Field(25.0, gt=0)
+    # Sessions answered at the same time (Gradio's queue); more wait their turn.
+    concurrency: int = Field(4, ge=1, le=32)
 
 
 class Settings(BaseSettings):
@@ -122,6 +170,14 @@ class Settings(BaseSettings):
 
     def with_index(self, name: str | None) -> Settings:
         return self if not name else self.model_copy(update={"index": name})
+
+    def with_generator(self, name: str | None) -> Settings:
+        """These settings answering with generator `name` (extractive, local, openai)."""
+        if not name or name == self.answer.generator:
+            return self
+        if name not in ("extractive", "local", "openai"):
+            raise ConfigError(f"Unknown generator '{name}'.", "Use extractive, local or openai.")
+        return self.model_copy(update={"answer": self.answer.model_copy(update={"generator": name})})
 
 
 class _TomlSource(PydanticBaseSettingsSource):

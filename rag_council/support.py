@@ -81,7 +81,7 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 _NUM = re.compile(
-    r"(?<![\w.])[£$]?\s?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(k|m|bn|thousand|million|billion)?(?![a-z])",
+    r"(?<![\w.])[£$]?\s?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\d|,\d)\s?(k|m|bn|thousand|million|billion|st|nd|rd|th)?(?![a-z])",
     re.IGNORECASE,
 )
 _NEGATIONS = frozenset(
@@ -190,7 +190,7 @@ _NOT_NAMES = frozenset(
 
 def _norm_number(digits: str, scale: str | None) -> str:
     value = float(digits.replace(",", ""))
-    if scale:
+    if scale and scale.lower() in _SCALE:
         value *= _SCALE[scale.lower()]
     return f"{value:.6g}" if value < 1e15 else str(value)
 
@@ -251,6 +251,18 @@ def negated_terms(text: str, reach: int = 4) -> set[str]:
     for i, w in enumerate(tokens):
         if w in _NEGATIONS or w in _CONTRACTED:
             out.update(stem(t) for t in tokens[i + 1 : i + 1 + reach] if t not in STOPWORDS)
+        elif w.startswith("non-") and len(w) > 6:
+            out.add(stem(w[4:]))
+    return out
+
+
+def number_contexts(text: str, reach: int) -> dict[str, set[str]]:
+    """Each number of the text -> the content-word stems within `reach` characters of it, so
+    that '£128k grant and £477k payment' binds 128000 to 'grant', not to 'payment'."""
+    out: dict[str, set[str]] = {}
+    for m in _NUM.finditer(text):
+        near = terms(text[max(0, m.start() - reach) : m.start()] + " " + text[m.end() : m.end() + reach])
+        out.setdefault(_norm_number(m.group(1), m.group(2)), set()).update(near)
     return out
 
 
@@ -279,7 +291,7 @@ def terms(text: str) -> list[str]:
     """Content-word stems, in order, without repeats (numbers are handled separately)."""
     seen: dict[str, None] = {}
     for w in words(text):
-        w = w.replace("'", "")
+        w = w.removesuffix("'s").replace("'", "")
         if w in STOPWORDS or w in _NEGATIONS or len(w) <= 2 or any(ch.isdigit() for ch in w) or w in _MONTHS:
             continue
         for part in w.split("-"):
@@ -305,11 +317,14 @@ class _Unit:
     months: set[str]
     negated: bool
     negated_terms: set[str]
+    number_contexts: dict[str, set[str]]
 
 
 def _unit(passage: int, text: str, start: int, end: int) -> _Unit:
     piece = text[start:end]
-    bag = set(terms(piece)) | {stem(w.replace("'", "")) for w in words(piece)}
+    bag = set(terms(piece)) | {
+        stem(p) for w in words(piece) for p in [w.removesuffix("'s").replace("'", ""), *w.split("-")] if p
+    }
     return _Unit(
         passage,
         start,
@@ -320,6 +335,7 @@ def _unit(passage: int, text: str, start: int, end: int) -> _Unit:
         months(piece),
         negated(piece),
         negated_terms(piece),
+        number_contexts(piece, 50),
     )
 
 
@@ -377,6 +393,14 @@ class LexicalSupportChecker:
         c_months = months(claim)
         c_names = names(claim)
         c_neg = negated(claim)
+        # Numbers swapped between places: checked when the claim has two or more (years aside).
+        c_bind = {
+            n: ctx
+            for n, ctx in number_contexts(claim, 25).items()
+            if n in c_numbers and ctx and not (n.isdigit() and 1900 <= int(n) <= 2100)
+        }
+        if len(c_bind) < 2:
+            c_bind = {}
 
         def assess(unit: _Unit) -> tuple[float, list[str], float]:
             found = [t for t in c_terms if _matches(t, unit.terms, unit.prefixes)]
@@ -385,6 +409,13 @@ class LexicalSupportChecker:
             missing_n = sorted(c_numbers - unit.numbers)
             if missing_n:
                 reasons.append("number not in passage: " + ", ".join(missing_n))
+            unbound = sorted(
+                n
+                for n, ctx in c_bind.items()
+                if n in unit.number_contexts and not ctx & unit.number_contexts[n]
+            )
+            if unbound:
+                reasons.append("number in another context in the passage: " + ", ".join(unbound))
             missing_m = sorted(c_months - unit.months)
             if missing_m:
                 reasons.append("date not in passage: " + ", ".join(missing_m))
@@ -423,6 +454,10 @@ class LexicalSupportChecker:
                     set().union(*(u.months for u in per_passage.values())),
                     any(u.negated_terms & set(c_terms) for u in per_passage.values()),
                     set().union(*(u.negated_terms for u in per_passage.values())),
+                    {
+                        n: set().union(*(u.number_contexts.get(n, set()) for u in per_passage.values()))
+                        for n in set().union(*(u.number_contexts for u in per_passage.values()))
+                    },
                 )
                 p_cov, p_reasons, _ = assess(pooled)
                 if len(p_reasons) < len(reasons) or (

@@ -105,10 +105,14 @@ class Chunk:
         parts = [str(self.meta.get("label") or self.title or self.document)]
         if self.date and "label" not in self.meta:
             parts.append(format_date(self.date))
-        if self.section and self.section not in parts[0]:
+        if self.section and self.section.lower() not in parts[0].lower():
             parts.append(self.section)
         if self.page is not None:
-            pages = f"p. {self.page}" if self.page_end in (None, self.page) else f"pp. {self.page}-{self.page_end}"
+            pages = (
+                f"p. {self.page}"
+                if self.page_end in (None, self.page)
+                else f"pp. {self.page}-{self.page_end}"
+            )
             parts.append(pages)
         return ", ".join(parts)
 
@@ -129,9 +133,14 @@ class Filters:
 
 @dataclass
 class Hit:
+    """A retrieved chunk. `score` orders the hits (its scale depends on the retriever);
+    `dense` is the cosine similarity to the question and `keyword` the BM25 score, where known."""
+
     chunk: Chunk
     score: float
     rank: int
+    dense: float | None = None
+    keyword: float | None = None
 
 
 @dataclass
@@ -199,6 +208,8 @@ class Answer:
                     "chunk_id": h.chunk.chunk_id,
                     "document": h.chunk.document,
                     "score": round(float(h.score), 6),
+                    "dense_score": None if h.dense is None else round(float(h.dense), 6),
+                    "keyword_score": None if h.keyword is None else round(float(h.keyword), 6),
                     "text": h.chunk.text,
                     "label": h.chunk.label,
                 }
@@ -235,7 +246,8 @@ class IngestReport:
             f"Index '{self.index}': {self.documents} documents, {self.chunks} chunks "
             f"({len(self.added)} added, {len(self.replaced)} replaced, {len(self.unchanged)} unchanged"
             + (f", {len(self.removed)} removed" if self.removed else "")
-            + f"; {self.pages} pages read in {self.seconds:.1f} s)."
+            + (f"; {self.pages} PDF pages read" if self.pages else "")
+            + f"; {self.seconds:.1f} s)."
         ]
         if self.skipped:
             lines.append(f"Skipped {len(self.skipped)} file(s):")

@@ -12,12 +12,23 @@ TIMINGS = {"retrieve_s": float, "answer_s": float, "total_s": float}
 
 def check_record(record: dict[str, Any]) -> None:
     """Raise AssertionError naming the first field that breaks the schema."""
-    for key, kind in {"question": str, "answer": str, "abstained": bool, "citations": list, "retrieved": list, "timings": dict}.items():
+    for key, kind in {
+        "question": str,
+        "answer": str,
+        "abstained": bool,
+        "citations": list,
+        "retrieved": list,
+        "timings": dict,
+    }.items():
         assert isinstance(record.get(key), kind), f"{key}: {record.get(key)!r}"
     for citation in record["citations"]:
         for key, kind in CITATION.items():
-            assert isinstance(citation.get(key, KeyError), kind), f"citations[].{key}: {citation.get(key, 'missing')!r}"
-        assert citation["quote"] and citation["quote"] in citation["text"], "quote must be an exact span of text"
+            assert isinstance(citation.get(key, KeyError), kind), (
+                f"citations[].{key}: {citation.get(key, 'missing')!r}"
+            )
+        assert citation["quote"] and citation["quote"] in citation["text"], (
+            "quote must be an exact span of text"
+        )
     for rank, hit in enumerate(record["retrieved"], start=1):
         for key, kind in RETRIEVED.items():
             assert isinstance(hit.get(key), kind), f"retrieved[].{key}: {hit.get(key)!r}"

@@ -16,7 +16,6 @@ from ..text import anchor_present, content_terms, question_anchors, sentence_spa
 from ..types import Hit
 from .base import NO_ANSWER
 
-
 _BULLET = re.compile(r"^\s*(?:[-•*·o▪]|\d{1,2}[.)])\s+")
 
 
@@ -69,14 +68,18 @@ class ExtractiveGenerator:
         return chosen
 
     def missing_anchors(self, question: str, passages: list[Hit]) -> list[str]:
-        """Specific things the question names (a year, a quarter, a number, a name) that no
-        passage mentions, in its text or its metadata. If any, the passages cannot answer."""
+        """Specific things the question names (a year, a quarter, a number, a name) that none
+        of `passages` mentions, in its text or its metadata."""
         haystack = " ".join(
-            f"{h.chunk.text} {h.chunk.label} {' '.join(str(v) for v in h.chunk.meta.values())}" for h in passages
+            f"{h.chunk.text} {h.chunk.label} {' '.join(str(v) for v in h.chunk.meta.values())}"
+            for h in passages
         ).lower()
         return [a for a in question_anchors(question) if not anchor_present(a, haystack)]
 
     def generate(self, question: str, passages: list[Hit]) -> str:
+        # Relevant-looking text about another year, quarter or person is no answer. (Checking
+        # only the passages an answer would cite declined 13 of 138 answerable gold questions
+        # to catch 4 of 28 unanswerable ones; checking all retrieved passages: 5 and 3.)
         missing = self.missing_anchors(question, passages)
         if missing:
             return f"{NO_ANSWER}: the passages closest to your question do not mention " + ", ".join(
@@ -98,4 +101,3 @@ class ExtractiveGenerator:
 
     def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
         yield self.generate(question, passages)
-

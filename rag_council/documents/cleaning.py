@@ -37,7 +37,11 @@ class TrackedText:
             origin.extend(self.origin[last:start])
             new = repl(match) if callable(repl) else match.expand(repl)
             if new:
-                anchor = self.origin[start] if start < len(self.origin) else (self.origin[-1] + 1 if self.origin else 0)
+                anchor = (
+                    self.origin[start]
+                    if start < len(self.origin)
+                    else (self.origin[-1] + 1 if self.origin else 0)
+                )
                 kept = match.group(0)
                 if new == kept:  # unchanged: keep exact origins
                     origin.extend(self.origin[start:end])
@@ -51,7 +55,9 @@ class TrackedText:
         origin.extend(self.origin[last:])
         return TrackedText("".join(parts), origin)
 
-    def apply(self, rules: Iterable[tuple[str | re.Pattern[str], Replacement]], flags: int = 0) -> TrackedText:
+    def apply(
+        self, rules: Iterable[tuple[str | re.Pattern[str], Replacement]], flags: int = 0
+    ) -> TrackedText:
         out = self
         for pattern, repl in rules:
             out = out.sub(pattern, repl, flags)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from ..errors import (
     CorruptFileError,
@@ -19,7 +20,15 @@ from ..errors import (
 from ..types import SkippedFile
 from .pdf import read_pdf_pages
 
-SUPPORTED = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+SUPPORTED = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
 
 
 @dataclass
@@ -69,7 +78,10 @@ def discover(paths: list[Path]) -> Discovered:
             seen.add(resolved)
             if file.suffix.lower() not in SUPPORTED:
                 skipped.append(
-                    SkippedFile(str(file), f"unsupported file type '{file.suffix or file.name}' (supported: .txt .md .html .pdf)")
+                    SkippedFile(
+                        str(file),
+                        f"unsupported file type '{file.suffix or file.name}' (supported: .txt .md .html .pdf)",
+                    )
                 )
                 continue
             files.append((resolved, rel.as_posix()))
@@ -79,7 +91,9 @@ def discover(paths: list[Path]) -> Discovered:
 def load_raw(path: Path, name: str, max_bytes: int) -> RawDocument:
     fmt = SUPPORTED.get(path.suffix.lower())
     if fmt is None:
-        raise UnsupportedFileError(f"{name}: unsupported file type '{path.suffix}'.", "Convert it to PDF, text or HTML.")
+        raise UnsupportedFileError(
+            f"{name}: unsupported file type '{path.suffix}'.", "Convert it to PDF, text or HTML."
+        )
     size = path.stat().st_size
     if size > max_bytes:
         raise FileTooLargeError(
@@ -93,7 +107,9 @@ def load_raw(path: Path, name: str, max_bytes: int) -> RawDocument:
         return RawDocument(name, path, fmt, "\n\n".join(pages), digest, page_texts=pages, warnings=warnings)
     text, warnings = decode_text(data, name)
     if not text.strip():
-        raise EmptyDocumentError(f"{name}: the file has no text.", "Remove it or replace it with the real document.")
+        raise EmptyDocumentError(
+            f"{name}: the file has no text.", "Remove it or replace it with the real document."
+        )
     title = ""
     if fmt == "html":
         title, text = html_to_text(text)
@@ -108,7 +124,9 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), []
     if b"\x00" in data[:8192]:
-        raise CorruptFileError(f"{name}: binary data, not text.", "Check the file type; only text, HTML and PDF are read.")
+        raise CorruptFileError(
+            f"{name}: binary data, not text.", "Check the file type; only text, HTML and PDF are read."
+        )
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -124,8 +142,25 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
 
 
 class _HTMLText(HTMLParser):
-    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "ul", "ol"}
-    _SKIP = {"script", "style", "noscript", "template"}
+    _BLOCK: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "section",
+        "article",
+        "ul",
+        "ol",
+    }
+    _SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

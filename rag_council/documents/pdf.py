@@ -22,7 +22,9 @@ def read_pdf_pages(path: Path) -> tuple[list[str], list[str]]:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     if path.stat().st_size == 0:
-        raise EmptyDocumentError(f"{path.name}: the file is empty.", "Remove it or replace it with the real PDF.")
+        raise EmptyDocumentError(
+            f"{path.name}: the file is empty.", "Remove it or replace it with the real PDF."
+        )
     try:
         reader = PdfReader(str(path), strict=False)
         if reader.is_encrypted:
@@ -122,7 +124,9 @@ def write_text_pdf(
                     NameObject("/Filter"): NameObject("/FlateDecode"),
                 }
             )
-            resources[NameObject("/XObject")] = DictionaryObject({NameObject("/Im1"): writer._add_object(image)})
+            resources[NameObject("/XObject")] = DictionaryObject(
+                {NameObject("/Im1"): writer._add_object(image)}
+            )
             stream.set_data(b"q 468 0 0 648 72 72 cm /Im1 Do Q")
         else:
             resources[NameObject("/Font")] = DictionaryObject({NameObject("/F1"): font})

@@ -106,9 +106,9 @@ def baseline_diff(report: dict[str, Any], baseline: dict[str, Any]) -> list[dict
     rows: list[dict[str, Any]] = []
     for name in sorted(set(now) | set(before)):
         a, b = before.get(name), now.get(name)
-        delta = b - a if a is not None and b is not None else None
+        delta = round(b - a, 6) if a is not None and b is not None else None
         better = None
-        if delta is not None and abs(delta) > 1e-12:
+        if delta:
             better = (delta < 0) if lower_is_better(name) else (delta > 0)
         rows.append({"metric": name, "before": a, "after": b, "delta": delta, "better": better})
     return rows
@@ -116,14 +116,14 @@ def baseline_diff(report: dict[str, Any], baseline: dict[str, Any]) -> list[dict
 
 def load_report(path: str | Path) -> dict[str, Any]:
     path = Path(path)
+    if path.is_dir():
+        path = path / "report.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RagCouncilError(f"Baseline report {path} does not exist.") from None
     except json.JSONDecodeError as exc:
         raise RagCouncilError(f"Baseline report {path} is not JSON: {exc}.") from None
-    if isinstance(data, dict) and "overall" not in data and (path / "report.json").exists():
-        return load_report(path / "report.json")
     if not isinstance(data, dict) or "overall" not in data:
         raise RagCouncilError(f"{path} is not a report.json written by `rag-council eval`.")
     return data
@@ -145,14 +145,17 @@ def _snippet(text: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _score(hit: Any) -> str:
+    dense = getattr(hit, "dense", None)
+    return f"cosine {dense:.2f}" if dense is not None else f"score {hit.score:.2f}"
+
+
 def worst(results: Sequence[QuestionResult], n: int = WORST) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for r in sorted((r for r in results if r.failures), key=lambda r: (-r.severity, r.item.id))[:n]:
         top = r.answer.retrieved[0] if r.answer.retrieved else None
         retrieved = (
-            f"#1 {top.chunk.document} (score {top.score:.2f}): {_snippet(top.chunk.text, 160)}"
-            if top
-            else "nothing"
+            f"#1 {top.chunk.document} ({_score(top)}): {_snippet(top.chunk.text, 160)}" if top else "nothing"
         )
         if r.rank:
             retrieved += f" — gold quote at rank {r.rank}"
@@ -528,14 +531,13 @@ def write_outputs(
     """Write the four files (and the two SVG plots) to `out_dir`; return the final report."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    report = run.report
-    diff = baseline_diff(report, baseline) if baseline is not None else None
+    report = _clean(run.report)  # figures rounded to 6 places first: a rerun compares equal
+    diff = _clean(baseline_diff(report, baseline)) if baseline is not None else None
     checked = check_floors(report, floors) if floors else None
     if diff is not None:
         report["baseline"] = diff
     if checked is not None:
         report["floors"] = checked
-    report = _clean(report)
     run.report = report
     with (out / "answers.jsonl").open("w", encoding="utf-8") as fh:
         for result in run.results:
@@ -572,6 +574,21 @@ def summary(report: dict[str, Any]) -> str:
         )
     if report.get("failures"):
         lines.append(f"{len(report['failures'])} questions with failures; see report.md")
+    diff = [
+        d
+        for d in report.get("baseline", [])
+        if d["better"] is not None and not d["metric"].startswith("latency.")
+    ]
+    if "baseline" in report:
+        worse = [d for d in diff if not d["better"]]
+        lines.append(
+            f"vs baseline: {sum(d['better'] for d in diff)} metrics better, {len(worse)} worse"
+            + (
+                ": " + ", ".join(f"{d['metric']} {fmt(d['before'])}→{fmt(d['after'])}" for d in worse[:8])
+                if worse
+                else ""
+            )
+        )
     for row in report.get("floors", []):
         if not row["ok"]:
             bound = "ceiling" if row["ceiling"] else "floor"

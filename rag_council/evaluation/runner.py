@@ -48,6 +48,7 @@ class QuestionResult:
     item: GoldItem
     answer: Answer
     rank: int | None  # first retrieved chunk (of RETRIEVAL_DEPTH) holding a gold quote
+    # The passages ranked: the answer's own, or RETRIEVAL_DEPTH deep when none of those hits.
     retrieved10: list[dict[str, Any]]
     citation_hit: bool | None
     alce: dict[str, Any]
@@ -67,7 +68,7 @@ class QuestionResult:
                 "gold_answer": self.item.answer,
                 "gold_quotes": list(self.item.quotes),
                 "first_hit_rank": self.rank,
-                "retrieved_at_10": self.retrieved10,
+                "ranked": self.retrieved10,
                 "citation_hit": self.citation_hit,
                 "citation_recall": self.alce.get("citation_recall"),
                 "citation_precision": self.alce.get("citation_precision"),
@@ -100,13 +101,22 @@ def judge(
     return rank, citation_hit, alce, fact_recall, missing
 
 
+def describe_relevance(answer: Answer) -> str:
+    """'best cosine 0.62' (or the retrieval score when the hits carry no cosine)."""
+    if not answer.retrieved:
+        return "nothing retrieved"
+    dense = [d for h in answer.retrieved if (d := getattr(h, "dense", None)) is not None]
+    if dense:
+        return f"best cosine {max(dense):.2f}"
+    return f"top retrieval score {answer.retrieved[0].score:.2f}"
+
+
 def explain(result: QuestionResult) -> tuple[list[str], int]:
     """Why a question failed, one reason per problem, and how bad it is (higher is worse)."""
     item, answer = result.item, result.answer
     reasons: list[str] = []
     severity = 0
-    top = answer.retrieved[0].score if answer.retrieved else None
-    top_text = f"top retrieval score {top:.2f}" if top is not None else "nothing retrieved"
+    top_text = describe_relevance(answer)
     if not item.answerable:
         if not answer.abstained:
             reasons.append(f"answered a question the documents do not answer ({top_text})")
@@ -238,10 +248,18 @@ def evaluate(
 
     results: list[QuestionResult] = []
     for n, item in enumerate(items, start=1):
-        q = " ".join(item.question.split())
-        deep = engine.retriever.retrieve(q, RETRIEVAL_DEPTH) if q else []
         answer = engine.ask(item.question)
-        texts = [h.chunk.text for h in deep]
+        # The answer's own passages are the top k of the retrieval; only when none of them
+        # holds a gold quote is the question retrieved again, RETRIEVAL_DEPTH deep.
+        hits = answer.retrieved[:RETRIEVAL_DEPTH]
+        if (
+            item.answerable
+            and len(hits) < RETRIEVAL_DEPTH
+            and M.first_hit_rank(item.quotes, [h.chunk.text for h in hits]) is None
+        ):
+            q = " ".join(item.question.split())
+            hits = engine.retriever.retrieve(q, RETRIEVAL_DEPTH) if q else hits
+        texts = [h.chunk.text for h in hits]
         rank, citation_hit, alce, fact_recall, missing = judge(item, answer, texts, supports)
         cited = {c.marker: c.chunk.text for c in answer.citations}
         for claim in alce.get("claims", []):
@@ -254,7 +272,7 @@ def evaluate(
                 "document": h.chunk.document,
                 "score": round(float(h.score), 6),
             }
-            for h in deep
+            for h in hits
         ]
         result = QuestionResult(item, answer, rank, retrieved10, citation_hit, alce, fact_recall, missing)
         result.failures, result.severity = explain(result)

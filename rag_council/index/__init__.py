@@ -4,6 +4,7 @@ the cleaned documents (for context and for mapping quotes back to their source).
 Layout of indexes/<name>/:
     manifest.json     embedder, chunking, and one entry per document (hash, chunk ids, warnings)
     chroma/           the embedded Chroma database (absent when a Chroma server is used)
+    bm25/             the keyword index over the same chunks (rebuilt when they change)
     docs/<id>.json    each document's cleaned text, offset map, pages and sections
 
 Ingest is idempotent (content-hash ids) and crash-safe: a changed document's new chunks are
@@ -29,7 +30,8 @@ from ..embedding import Embedder
 from ..errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
 from ..settings import Settings
 from ..types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section, SkippedFile
-from .store import Store, make_store
+from .keyword import KeywordIndex, signature
+from .store import Store, make_store, matches, to_metadata, where_clause
 
 MANIFEST_FORMAT = 1
 Progress = Callable[[str, int, int], None]  # (file name, done, total)
@@ -87,7 +89,9 @@ def _now() -> str:
 class Index:
     """Open with `Index.open` (must exist) or `Index.create` (opens or makes one)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: Store, manifest: Manifest, directory: Path) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, store: Store, manifest: Manifest, directory: Path
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
@@ -96,11 +100,14 @@ class Index:
         self.name = manifest.name
         self._chunker: Chunker | None = None
         self._docs: dict[str, Document] = {}
+        self._keyword: KeywordIndex | None = None
 
     # --- opening --------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, settings: Settings, embedder: Embedder, store: Store | None = None, rebuild: bool = False) -> Index:
+    def create(
+        cls, settings: Settings, embedder: Embedder, store: Store | None = None, rebuild: bool = False
+    ) -> Index:
         directory = settings.index_dir()
         manifest_path = directory / "manifest.json"
         if rebuild and directory.exists():
@@ -165,7 +172,11 @@ class Index:
             except RagCouncilError:
                 raise  # store or configuration trouble: stop, the index is as it was
             except Exception as exc:  # a bug on one odd file must not stop the rest
-                report.skipped.append(SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}"))
+                report.skipped.append(
+                    SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+                )
+        if report.added or report.replaced or not self._keyword_in_step():
+            self.rebuild_keyword_index()
         if progress:
             progress("", total, total)
         report.documents = len(self.manifest.documents)
@@ -222,6 +233,7 @@ class Index:
             self._doc_path(record.doc_id).unlink(missing_ok=True)
             removed.append(name)
         self.manifest.save(self.directory / "manifest.json")
+        self.rebuild_keyword_index()
         return removed
 
     # --- documents ------------------------------------------------------------------------
@@ -260,9 +272,48 @@ class Index:
     # --- search ---------------------------------------------------------------------------
 
     def search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        vector = self.embedder.embed_query(question)
+        return self.search_vector(self.embedder.embed_query(question), k, filters)
+
+    def search_vector(self, vector: Any, k: int, filters: Filters | None = None) -> list[Hit]:
         results = self.store.search(vector, k, filters)
-        return [Hit(chunk, score, rank) for rank, (chunk, score) in enumerate(results, start=1)]
+        return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
+
+    def all_chunk_ids(self) -> list[str]:
+        return [i for r in self.records() for i in r.chunk_ids]
+
+    def _keyword_in_step(self) -> bool:
+        current = KeywordIndex.load(self.directory / "bm25") if self._keyword is None else self._keyword
+        return current is not None and current.signature == signature(self.all_chunk_ids())
+
+    def rebuild_keyword_index(self) -> KeywordIndex:
+        """BM25 over every chunk the store holds (with its heading and label, like the vectors)."""
+        ids = self.all_chunk_ids()
+        chunks = {c.chunk_id: c for c in self.store.get(ids)} if ids else {}
+        ids = [i for i in ids if i in chunks]
+        texts = [f"{chunks[i].label}\n{embedding_text(chunks[i])}" for i in ids]
+        self._keyword = KeywordIndex.build(self.directory / "bm25", ids, texts)
+        return self._keyword
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        if self._keyword is None:
+            loaded = KeywordIndex.load(self.directory / "bm25")
+            if loaded is None or loaded.signature != signature(self.all_chunk_ids()):
+                loaded = self.rebuild_keyword_index()
+            self._keyword = loaded
+        return self._keyword
+
+    def keyword_search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        """BM25 hits, best first, filtered like the vector search."""
+        where = where_clause(filters)
+        found = self.keyword.search(question, k if where is None else max(4 * k, 100))
+        chunks = {c.chunk_id: c for c in self.store.get([i for i, _ in found])}
+        hits = []
+        for chunk_id, score in found:
+            chunk = chunks.get(chunk_id)
+            if chunk is not None and matches(to_metadata(chunk), where):
+                hits.append(Hit(chunk, score, len(hits) + 1, keyword=score))
+        return hits[:k]
 
     def chunks(self, chunk_ids: list[str]) -> list[Chunk]:
         return self.store.get(chunk_ids)
@@ -272,7 +323,11 @@ class Index:
 
 
 def _store_record(settings: Settings) -> dict[str, Any]:
-    return {"kind": settings.store.kind, "server": bool(settings.store.host), "collection": settings.store.collection}
+    return {
+        "kind": settings.store.kind,
+        "server": bool(settings.store.host),
+        "collection": settings.store.collection,
+    }
 
 
 def check_compatible(manifest: Manifest, embedder: Embedder, settings: Settings) -> None:

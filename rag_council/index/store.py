@@ -26,7 +26,9 @@ _RESERVED = set(_FIELDS_INT) | set(_FIELDS_STR)
 class Store(Protocol):
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
 
-    def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]: ...
+    def search(
+        self, vector: np.ndarray, k: int, filters: Filters | None = None
+    ) -> list[tuple[Chunk, float]]: ...
 
     def delete(self, chunk_ids: list[str]) -> None: ...
 
@@ -35,6 +37,8 @@ class Store(Protocol):
     def count(self) -> int: ...
 
     def drop(self) -> None: ...
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]: ...
 
 
 def key(value: str) -> str:
@@ -115,11 +119,11 @@ def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
         return True
     if "$and" in where:
         return all(matches(meta, term) for term in where["$and"])
-    (name, cond), = where.items()
+    ((name, cond),) = where.items()
     value = meta.get(name)
     if not isinstance(cond, dict):
         return value == cond
-    (op, arg), = cond.items()
+    ((op, arg),) = cond.items()
     if value is None:
         return False
     return {
@@ -143,14 +147,20 @@ class ChromaStore:
                 )
                 name = f"{settings.collection}-{index_name}"
             else:
-                self.client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+                self.client = chromadb.PersistentClient(
+                    path=str(index_dir / "chroma"), settings=chroma_settings
+                )
                 name = settings.collection
             self._name = _collection_name(name)
             self.collection = self._open_collection()
         except StoreError:
             raise
         except Exception as exc:
-            where = f"the Chroma server at {settings.host}:{settings.port}" if settings.host else f"{index_dir / 'chroma'}"
+            where = (
+                f"the Chroma server at {settings.host}:{settings.port}"
+                if settings.host
+                else f"{index_dir / 'chroma'}"
+            )
             raise StoreError(
                 f"Could not open {where}: {type(exc).__name__}: {str(exc)[:200]}.",
                 "Check that the server is running (`chroma run --path DIR`), or unset RAG_COUNCIL_STORE__HOST for the embedded store."
@@ -188,7 +198,10 @@ class ChromaStore:
         docs = result["documents"][0]  # type: ignore[index]
         metas = result["metadatas"][0]  # type: ignore[index]
         dists = result["distances"][0]  # type: ignore[index]
-        return [(from_record(i, d or "", dict(m or {})), 1.0 - float(x)) for i, d, m, x in zip(ids, docs, metas, dists, strict=True)]
+        return [
+            (from_record(i, d or "", dict(m or {})), 1.0 - float(x))
+            for i, d, m, x in zip(ids, docs, metas, dists, strict=True)
+        ]
 
     def delete(self, chunk_ids: list[str]) -> None:
         for i in range(0, len(chunk_ids), 2000):
@@ -206,6 +219,15 @@ class ChromaStore:
 
     def count(self) -> int:
         return self.collection.count()
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        result = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        return {
+            i: np.asarray(v, dtype=np.float32)
+            for i, v in zip(result["ids"], result["embeddings"], strict=True)
+        }  # type: ignore[arg-type]
 
     def drop(self) -> None:
         """Delete every chunk (the collection is dropped and made again, empty)."""
@@ -247,6 +269,9 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self.rows)
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        return {i: self.rows[i][1] for i in chunk_ids if i in self.rows}
 
     def drop(self) -> None:
         self.rows.clear()

@@ -50,7 +50,9 @@ def chroma_server(tmp_path_factory):
 
 
 def test_store_contract_on_a_server(chroma_server, tmp_path):
-    store = ChromaStore(StoreSettings(host="127.0.0.1", port=chroma_server, collection="contract"), tmp_path, "t")
+    store = ChromaStore(
+        StoreSettings(host="127.0.0.1", port=chroma_server, collection="contract"), tmp_path, "t"
+    )
     store.drop()
     store_contract(store)
 

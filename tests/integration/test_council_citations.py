@@ -15,7 +15,8 @@ def test_minutes_citation_reads_like_a_council_reference(corpus_engine):
     assert not answer.abstained and answer.citations
     labels = [c.chunk.label for c in answer.citations]
     assert any(
-        "Children and Young People Scrutiny Committee, 14 November 2023, minute 168" in label for label in labels
+        "Children and Young People Scrutiny Committee, 14 November 2023, minute 168" in label
+        for label in labels
     )
     data = answer.to_json()["citations"][0]
     assert data["label"] and data["title"] and data["date"]
@@ -30,7 +31,9 @@ def test_filters_narrow_what_is_cited(corpus_engine):
 
 
 def test_a_duplicated_passage_is_retrieved_once(corpus_engine):
-    hits = corpus_engine.retriever.retrieve("What is Family Group Conferencing in the Permanency Strategy?", 5)
+    hits = corpus_engine.retriever.retrieve(
+        "What is Family Group Conferencing in the Permanency Strategy?", 5
+    )
     for i, a in enumerate(hits):
         for b in hits[i + 1 :]:
             assert overlap(shingles(a.chunk.text), shingles(b.chunk.text)) < 0.5

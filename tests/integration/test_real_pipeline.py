@@ -76,7 +76,11 @@ def test_pdf_ingest_with_real_model_cites_the_page(pdf_dir: Path, minilm, tmp_pa
 
 
 def test_cli_ask_json_in_a_subprocess(corpus_engine, corpus_settings):
-    env = {"RAG_COUNCIL_INDEX_ROOT": str(corpus_settings.index_root), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    env = {
+        "RAG_COUNCIL_INDEX_ROOT": str(corpus_settings.index_root),
+        "HF_HUB_OFFLINE": "1",
+        "PATH": "/usr/bin:/bin",
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "rag_council.cli", "ask", "--json", "--index", "corpus", "--top-k", "3",
          "Who asked about special guardianship orders?", ""],

@@ -21,25 +21,39 @@ def test_cite_renumbers_drops_unknown_markers_and_quotes_exact_spans():
         _hit(2, "Cabinet approved the   library plan on 3 May."),
     ]
     text, claims, citations = cite(
-        parse_claims("Cabinet approved the library plan on 3 May. [2] The budget is £4.2 million for 2025. [1] Made up. [7]"),
+        parse_claims(
+            "Cabinet approved the library plan on 3 May. [2] The budget is £4.2 million for 2025. [1] Made up. [7]"
+        ),
         passages,
     )
     assert text.startswith("Cabinet approved the library plan on 3 May. [1]")
     assert [c.marker for c in citations] == [1, 2]
-    assert citations[0].chunk.chunk_id == "c2" and citations[0].quote == "Cabinet approved the   library plan on 3 May."
+    assert (
+        citations[0].chunk.chunk_id == "c2"
+        and citations[0].quote == "Cabinet approved the   library plan on 3 May."
+    )
     assert citations[1].quote == "The budget is £4.2 million for 2025."
     assert passages[0].chunk.text[citations[1].quote_start :].startswith(citations[1].quote)
     assert claims[2].markers == []
 
 
 def test_render_round_trips_claims_including_list_items():
-    passages = [_hit(1, "Key achievements:\n- 2 children were adopted by their foster carers\n- 24 placement orders granted")]
+    passages = [
+        _hit(
+            1,
+            "Key achievements:\n- 2 children were adopted by their foster carers\n- 24 placement orders granted",
+        )
+    ]
     raw = "2 children were adopted by their foster carers [1]\n24 placement orders granted [1]"
     text, claims, citations = cite(parse_claims(raw), passages)
-    assert [c.text for c in parse_claims(text)] == [c.text for c in claims] == [
-        "2 children were adopted by their foster carers",
-        "24 placement orders granted",
-    ]
+    assert (
+        [c.text for c in parse_claims(text)]
+        == [c.text for c in claims]
+        == [
+            "2 children were adopted by their foster carers",
+            "24 placement orders granted",
+        ]
+    )
     # Not adjacent (a bullet lies between), so two quotes, each exact.
     assert [c.quote for c in citations] == [
         "2 children were adopted by their foster carers",

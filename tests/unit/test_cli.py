@@ -16,7 +16,9 @@ def cli_env(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("RAG_COUNCIL_ANSWER__MIN_SENTENCE_SCORE", "0.2")
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "minutes.txt").write_text("Resolved: That the adoption annual report be noted by Cabinet on 20 July 2017.")
+    (docs / "minutes.txt").write_text(
+        "Resolved: That the adoption annual report be noted by Cabinet on 20 July 2017."
+    )
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
     return docs
 
@@ -25,7 +27,10 @@ def test_ingest_then_ask_json(cli_env: Path, capsys):
     assert main(["ingest", str(cli_env), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "1 documents" in out and "broken.pdf" in out and "not a readable PDF" in out
-    assert main(["ask", "--json", "What did Cabinet note about the adoption report?", "What about potholes?"]) == 0
+    assert (
+        main(["ask", "--json", "What did Cabinet note about the adoption report?", "What about potholes?"])
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     records = [json.loads(line) for line in lines]
     assert len(records) == 2

@@ -45,5 +45,9 @@ def test_unrelated_question_declines_and_lists_nearest_sources(engine):
 def test_empty_and_huge_questions_get_a_clear_answer(engine, question):
     answer = engine.ask(question)
     assert answer.abstained and answer.text
-    assert ("Please type a question" in answer.text) if not question.strip() else ("limit is 2,000" in answer.text)
+    assert (
+        ("Please type a question" in answer.text)
+        if not question.strip()
+        else ("limit is 2,000" in answer.text)
+    )
     check_record(answer.to_json())

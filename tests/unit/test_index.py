@@ -66,7 +66,14 @@ def test_bad_files_are_reported_and_the_rest_is_indexed(make_index, pdf_dir: Pat
     report = index.ingest([pdf_dir, tmp_path / "nowhere"])
     assert sorted(report.added) == ["latin1.txt", "minutes-2025-03-03.pdf", "notes.txt"]
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
-    assert set(reasons) == {"corrupt.pdf", "encrypted.pdf", "scanned.pdf", "empty.pdf", "image.png", "nowhere"}
+    assert set(reasons) == {
+        "corrupt.pdf",
+        "encrypted.pdf",
+        "scanned.pdf",
+        "empty.pdf",
+        "image.png",
+        "nowhere",
+    }
     assert "password" in reasons["encrypted.pdf"] and "OCR" in reasons["scanned.pdf"]
     assert "Windows-1252" in report.warnings["latin1.txt"][0]
     for phrase, page in [("school transport budget", 2), ("Sunday opening", 3)]:
@@ -79,7 +86,9 @@ def test_bad_files_are_reported_and_the_rest_is_indexed(make_index, pdf_dir: Pat
 def test_index_refuses_other_settings_and_says_how_to_rebuild(settings: Settings, tmp_path: Path):
     _write(tmp_path / "d", "a.txt", "Some text about adoption.")
     Index.create(settings, HashEmbedder()).ingest([tmp_path / "d"])
-    other = settings.model_copy(update={"chunking": settings.chunking.model_copy(update={"chunk_tokens": 120})})
+    other = settings.model_copy(
+        update={"chunking": settings.chunking.model_copy(update={"chunk_tokens": 120})}
+    )
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         Index.open(other, HashEmbedder())
     with pytest.raises(IndexMismatchError, match="embedder"):

@@ -4,7 +4,13 @@ import pytest
 
 from rag_council.documents import discover, load_document
 from rag_council.documents.loaders import decode_text
-from rag_council.errors import CorruptFileError, EmptyDocumentError, EncryptedPdfError, FileTooLargeError, NoTextError
+from rag_council.errors import (
+    CorruptFileError,
+    EmptyDocumentError,
+    EncryptedPdfError,
+    FileTooLargeError,
+    NoTextError,
+)
 
 
 def test_discover_recurses_and_reports_what_it_skips(tmp_path: Path):

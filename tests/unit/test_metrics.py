@@ -4,6 +4,7 @@ run of the evaluation over a fake engine (no model)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -137,11 +138,20 @@ def test_percentile_and_mean():
 
 def _write(tmp_path: Path, lines: list[object]) -> Path:
     path = tmp_path / "gold.jsonl"
-    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", encoding="utf-8"
+    )
     return path
 
 
-GOOD = {"id": "a", "question": "Q?", "answer": "A.", "quotes": ["x"], "sources": ["f.txt"], "kind": "decision"}
+GOOD = {
+    "id": "a",
+    "question": "Q?",
+    "answer": "A.",
+    "quotes": ["x"],
+    "sources": ["f.txt"],
+    "kind": "decision",
+}
 NONE = {"id": "b", "question": "Q2?", "answer": "", "quotes": [], "sources": [], "kind": "unanswerable"}
 
 
@@ -159,12 +169,15 @@ def test_gold_loads_and_knows_answerable(tmp_path):
         ({k: v for k, v in GOOD.items() if k != "kind"} | {"id": "z"}, "line 2: missing field(s) kind"),
         ({**NONE, "id": "z", "quotes": ["x"]}, "line 2: an unanswerable question"),
         ({**GOOD, "id": "z", "quotes": []}, "line 2: kind 'decision' needs at least one quote"),
-        ({**GOOD, "id": "z", "quotes": ["x", "y", "z"], "sources": ["f", "g"]}, "line 2: 'sources' must name"),
+        (
+            {**GOOD, "id": "z", "quotes": ["x", "y", "z"], "sources": ["f", "g"]},
+            "line 2: 'sources' must name",
+        ),
         (GOOD, "line 2: id 'a' repeats line 1"),
     ],
 )
 def test_gold_errors_name_the_line(tmp_path, line, message):
-    with pytest.raises(GoldError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(GoldError, match=re.escape(message)):
         load_gold(_write(tmp_path, [GOOD, line]))
 
 
@@ -231,7 +244,14 @@ GOLD = [
 def test_evaluate_fake_engine_end_to_end(tmp_path):
     gold = _write(tmp_path, GOLD)
     (tmp_path / "support_pairs.jsonl").write_text(
-        json.dumps({"id": "p1", "claim": "The library opens on Sundays.", "passage": CHUNKS[1].text, "label": "supported"})
+        json.dumps(
+            {
+                "id": "p1",
+                "claim": "The library opens on Sundays.",
+                "passage": CHUNKS[1].text,
+                "label": "supported",
+            }
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -251,14 +271,25 @@ def test_evaluate_fake_engine_end_to_end(tmp_path):
     assert failures["q6"]["reasons"][0].startswith("declined")
 
     report = write_outputs(
-        run, tmp_path / "out", floors=parse_floors(["hit@5=0.9", "abstention_f1=0.9", "false_abstention_rate=0.1"])
+        run,
+        tmp_path / "out",
+        floors=parse_floors(["hit@5=0.9", "abstention_f1=0.9", "false_abstention_rate=0.1"]),
     )
     out = tmp_path / "out"
     for name in ("answers.jsonl", "report.json", "report.md", "report.html"):
         assert (out / name).stat().st_size > 0, name
     records = [json.loads(line) for line in (out / "answers.jsonl").read_text().splitlines()]
     assert [r["id"] for r in records] == [g["id"] for g in GOLD]
-    assert {"question", "answer", "abstained", "citations", "retrieved", "claims", "timings", "eval"} <= records[0].keys()
+    assert {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "retrieved",
+        "claims",
+        "timings",
+        "eval",
+    } <= records[0].keys()
     assert [f["ok"] for f in report["floors"]] == [True, False, False]
     md = (out / "report.md").read_text()
     assert "Worst failures" in md and "q5" in md and "FAIL" in md
@@ -270,7 +301,9 @@ def test_evaluate_fake_engine_end_to_end(tmp_path):
     write_outputs(again, tmp_path / "out2", baseline=report)
     same = json.loads((tmp_path / "out2" / "report.json").read_text())
     strip = {"latency", "baseline", "floors"}
-    assert {k: v for k, v in same.items() if k not in strip} == {k: v for k, v in report.items() if k not in strip}
+    assert {k: v for k, v in same.items() if k not in strip} == {
+        k: v for k, v in report.items() if k not in strip
+    }
     assert all(d["delta"] in (0, None) or d["metric"].startswith("latency") for d in same["baseline"])
 
 
@@ -286,10 +319,18 @@ def test_floors_and_baseline_diff():
     assert names["latency.total_s.p95"] == 2.0
     rows = check_floors(
         report,
-        parse_floors(["hit@5=0.55", "kind.decision.hit@5=0.6", "false_abstention_rate=0.1", "mrr=0.1", "latency.total_s.p95=3"]),
+        parse_floors(
+            [
+                "hit@5=0.55",
+                "kind.decision.hit@5=0.6",
+                "false_abstention_rate=0.1",
+                "mrr=0.1",
+                "latency.total_s.p95=3",
+            ]
+        ),
     )
     assert [r["ok"] for r in rows] == [True, False, False, False, True]
-    with pytest.raises(FloorError, match="Unknown metric 'kind.figure.hit@5'"):
+    with pytest.raises(FloorError, match=re.escape("Unknown metric 'kind.figure.hit@5'")):
         check_floors(report, parse_floors(["kind.figure.hit@5=0.5"]))  # no such kind in this report
     for bad in ("hit@5", "hit@5=high", "=0.5", "hit@7=0.5", "kind.x.y=1", "support.f2=1"):
         with pytest.raises(FloorError):
@@ -298,3 +339,25 @@ def test_floors_and_baseline_diff():
     diff = {d["metric"]: d for d in baseline_diff(report, before)}
     assert diff["hit@5"]["delta"] == pytest.approx(0.1) and diff["hit@5"]["better"] is True
     assert diff["false_abstention_rate"]["better"] is False
+
+
+def test_load_report_accepts_a_folder_and_refuses_other_files(tmp_path):
+    from rag_council.errors import RagCouncilError
+    from rag_council.evaluation.report import load_report
+
+    (tmp_path / "report.json").write_text(json.dumps({"overall": {"hit@5": 0.5}}), encoding="utf-8")
+    assert load_report(tmp_path)["overall"]["hit@5"] == 0.5
+    (tmp_path / "other.json").write_text("[1, 2]", encoding="utf-8")
+    for bad in (tmp_path / "other.json", tmp_path / "missing.json"):
+        with pytest.raises(RagCouncilError):
+            load_report(bad)
+
+
+def test_eval_command_line():
+    from rag_council.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["eval", "g.jsonl", "--out", "o", "--fail-under", "hit@5=0.5", "mrr=0.3"]
+    )
+    assert args.gold == "g.jsonl" and args.out == "o" and args.fail_under == ["hit@5=0.5", "mrr=0.3"]
+    assert args.baseline is None and args.index is None

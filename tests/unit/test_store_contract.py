@@ -11,7 +11,19 @@ from rag_council.types import Chunk, Filters
 
 
 def _chunk(i: int, **meta) -> Chunk:
-    return Chunk(f"c{i}", "d1", "doc.txt", f"text {i}", i * 10, i * 10 + 5, i, title="T", section="S", page=i, meta=meta)
+    return Chunk(
+        f"c{i}",
+        "d1",
+        "doc.txt",
+        f"text {i}",
+        i * 10,
+        i * 10 + 5,
+        i,
+        title="T",
+        section="S",
+        page=i,
+        meta=meta,
+    )
 
 
 def _vec(*xs: float) -> np.ndarray:
@@ -29,7 +41,9 @@ def store(request, tmp_path):
 def test_store_contract(store):
     chunks = [
         _chunk(1, committee="Cabinet", doc_type="minutes", date="2017-06-22"),
-        _chunk(2, committee="Children and Young People Scrutiny Committee", doc_type="minutes", date="2023-11-14"),
+        _chunk(
+            2, committee="Children and Young People Scrutiny Committee", doc_type="minutes", date="2023-11-14"
+        ),
         _chunk(3, committee="Cabinet", doc_type="report", date="2017-07-20"),
     ]
     store.upsert(chunks, np.stack([_vec(1), _vec(1, 1), _vec(0, 1)]))

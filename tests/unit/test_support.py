@@ -54,7 +54,10 @@ def test_verbatim_and_light_paraphrase_are_supported(checker):
         ("The minutes of the meeting held on 26 October 2023 were agreed as a correct record.", "date"),
         ("The school transport budget of £5.2 million was approved for 2025/26.", "number"),
         ("The school transport budget was approved, an increase of 15% on last year.", "number"),
-        ("Councillor Ben Hamblin was married to the executive principal of the Royal National College.", "name"),
+        (
+            "Councillor Ben Hamblin was married to the executive principal of the Royal National College.",
+            "name",
+        ),
         ("The committee felt his marriage did constitute a pecuniary interest.", "negation"),
         ("The central library will not open on Sundays from 1 June 2025.", "negation"),
         ("Cabinet approved the corporate parenting strategy for consultation.", "covers"),
@@ -67,14 +70,18 @@ def test_perturbed_claims_are_unsupported_and_say_why(checker, claim, reason):
 
 
 def test_best_passage_is_named_and_span_lies_inside_it(checker):
-    v = checker.check("Sunday opening of the central library will be trialled for twelve months.", [MINUTES, LIBRARY])
+    v = checker.check(
+        "Sunday opening of the central library will be trialled for twelve months.", [MINUTES, LIBRARY]
+    )
     assert v.supported and v.passage_index == 1
     a, b = v.span
     assert 0 <= a < b <= len(LIBRARY) and "trialled" in LIBRARY[a:b]
 
 
 def test_claim_supported_only_by_passages_together(checker):
-    claim = "Councillor Ben Proctor declared an interest, and the library will open on Sundays from 1 June 2025."
+    claim = (
+        "Councillor Ben Proctor declared an interest, and the library will open on Sundays from 1 June 2025."
+    )
     assert not checker.check(claim, [MINUTES]).supported
     joint = checker.check(claim, [MINUTES, LIBRARY])
     assert joint.supported, joint.reasons
@@ -111,7 +118,9 @@ def test_llm_checker_with_a_fake_model():
 
     def fake(prompt: str) -> str:
         prompts.append(prompt)
-        return "SUPPORTED\n2 the passage says so" if "library" in prompt.split("Claim:")[1] else "Unsupported. 0"
+        return (
+            "SUPPORTED\n2 the passage says so" if "library" in prompt.split("Claim:")[1] else "Unsupported. 0"
+        )
 
     checker = LLMSupportChecker(fake)
     v = checker.check("The library opens on Sundays.", [MINUTES, LIBRARY])
@@ -134,13 +143,25 @@ def test_factory():
 
 def test_score_pairs_counts():
     pairs = [
-        {"id": "a", "claim": "Sunday opening will be trialled for twelve months.", "passage": LIBRARY, "label": "supported"},
-        {"id": "b", "claim": "Sunday opening will be trialled for six months.", "passage": LIBRARY, "label": "unsupported"},
+        {
+            "id": "a",
+            "claim": "Sunday opening will be trialled for twelve months.",
+            "passage": LIBRARY,
+            "label": "supported",
+        },
+        {
+            "id": "b",
+            "claim": "Sunday opening will be trialled for six months.",
+            "passage": LIBRARY,
+            "label": "unsupported",
+        },
         {"id": "c", "claim": "The library closes on Mondays.", "passage": LIBRARY, "label": "supported"},
     ]
     scored = score_pairs(LexicalSupportChecker(), pairs)
     assert scored["confusion"] == {"tp": 1, "fp": 0, "tn": 1, "fn": 1}
-    assert scored["accuracy"] == pytest.approx(2 / 3) and scored["precision"] == 1.0 and scored["recall"] == 0.5
+    assert (
+        scored["accuracy"] == pytest.approx(2 / 3) and scored["precision"] == 1.0 and scored["recall"] == 0.5
+    )
     assert [e["id"] for e in scored["errors"]] == ["c"]
     assert isinstance(Verdict(True, 1.0).to_json()["reasons"], list)
 
@@ -150,7 +171,7 @@ def test_lexical_checker_accuracy_on_labelled_pairs():
     pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(pairs) >= 100
     scored = score_pairs(LexicalSupportChecker(), pairs)
-    # Measured 0.817 accuracy, 0.761 precision, 0.918 recall on 295 pairs; floors sit below.
+    # Measured 0.820 accuracy, 0.792 precision, 0.863 recall on 295 pairs; floors sit below.
     assert scored["accuracy"] >= 0.77, scored["accuracy"]
-    assert scored["precision"] >= 0.70, scored["precision"]
-    assert scored["recall"] >= 0.85, scored["recall"]
+    assert scored["precision"] >= 0.73, scored["precision"]
+    assert scored["recall"] >= 0.80, scored["recall"]

@@ -1,0 +1,51 @@
+"""Follow-up questions rewritten to stand alone (rule based), and the answerers on offer."""
+
+import pytest
+
+from rag_council.conversation import available_answerers, context_of, is_follow_up, standalone_question
+
+FIRST = "What did scrutiny discuss about SGOs on 14 November 2023?"
+
+
+def test_context_of_a_question():
+    ctx = context_of(FIRST)
+    assert (ctx.actor, ctx.topic, ctx.date) == ("scrutiny", "SGOs", "on 14 November 2023")
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("and what did they decide?", "What did scrutiny decide about SGOs on 14 November 2023?"),
+        ("What did the council say about it?", "What did the council say about SGOs on 14 November 2023?"),
+        ("and who asked?", "Who asked about SGOs on 14 November 2023?"),
+        ("What about Cabinet?", "What did scrutiny discuss about SGOs on 14 November 2023, Cabinet?"),
+    ],
+)
+def test_follow_up_carries_the_subject_and_date(follow_up, expected):
+    assert standalone_question([FIRST], follow_up) == expected
+
+
+def test_follow_up_keeps_its_own_date():
+    q = standalone_question([FIRST], "and what did they decide in March 2024?")
+    assert "March 2024" in q and "November" not in q and "SGOs" in q
+
+
+def test_a_question_that_stands_alone_is_unchanged():
+    q = "How many children were adopted in 2016-17?"
+    assert not is_follow_up(q)
+    assert standalone_question([FIRST], q) == q
+    assert standalone_question([], "and what did they decide?") == "and what did they decide?"
+
+
+def test_without_a_subject_the_previous_question_stays_in_view():
+    q = standalone_question(["How many children left care?"], "and why?")
+    assert "How many children left care" in q
+
+
+def test_the_latest_question_is_the_context():
+    history = ["What did Cabinet discuss about libraries?", FIRST]
+    assert "SGOs" in standalone_question(history, "and what did they decide?")
+
+
+def test_only_real_answerers_are_offered():
+    assert available_answerers()[0] == "extractive"

@@ -1,0 +1,275 @@
+"""The checking after generation, exercised with scripted generators (no model): good and bad
+citations, markers out of range, unsupported sentences, declines, quotes, streaming."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from rag_council import Settings
+from rag_council.answering import NO_ANSWER, available_generators, make_generator
+from rag_council.answering.checking import check_quotes
+from rag_council.engine import Engine
+from rag_council.errors import ConfigError
+from rag_council.types import Chunk, Hit
+from tests.schema import check_record
+
+TRANSPORT = (
+    "2. SCHOOL TRANSPORT POLICY\nThe committee discussed the cost of school transport. "
+    "Resolved: That the school transport budget of £4.2 million be approved for 2025/26."
+)
+LIBRARY = (
+    "3. LIBRARY OPENING HOURS\nThe committee heard that the central library will open on Sundays "
+    "from 1 June 2025. Resolved: That Sunday opening be trialled for twelve months."
+)
+APOLOGIES = "1. APOLOGIES FOR ABSENCE\nApologies were received from Councillor Ada Byron."
+
+
+def _hit(n: int, text: str, dense: float = 0.8) -> Hit:
+    chunk = Chunk(
+        f"c{n}", "d1", "minutes.txt", text, 0, len(text), n, title="Example minutes", section=f"item {n}"
+    )
+    return Hit(chunk, 1.0 / n, n, dense=dense)
+
+
+HITS = [_hit(1, TRANSPORT), _hit(2, LIBRARY), _hit(3, APOLOGIES)]
+
+
+class FixedRetriever:
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+
+    def retrieve(self, question: str, k: int, filters=None) -> list[Hit]:
+        return self.hits[:k]
+
+
+class Scripted:
+    """A generator that replies with a fixed text, in small pieces (like tokens)."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.calls = 0
+
+    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
+        self.calls += 1
+        for i in range(0, len(self.reply), 7):
+            yield self.reply[i : i + 7]
+
+    def generate(self, question: str, passages: list[Hit]) -> str:
+        return "".join(self.stream(question, passages))
+
+
+def ask(reply: str, hits: list[Hit] = HITS, **answer_settings):
+    settings = Settings(embedder={"kind": "hash"}, answer=answer_settings)
+    generator = Scripted(reply)
+    engine = Engine(settings, None, FixedRetriever(hits), generator)  # type: ignore[arg-type]
+    answer = engine.ask("What did the committee decide?")
+    check_record(answer.to_json())
+    return answer, generator
+
+
+def test_a_good_citation_is_kept_and_checked_verbatim():
+    answer, _ = ask("That the school transport budget of £4.2 million be approved for 2025/26. [1]")
+    assert not answer.abstained
+    assert answer.text.endswith("[1]")
+    [claim] = answer.claims
+    assert claim.supported and claim.check == "verbatim quote" and claim.markers == [1]
+    assert answer.citations[0].chunk.chunk_id == "c1"
+    assert answer.citations[0].quote in TRANSPORT
+
+
+def test_a_paraphrase_is_checked_by_the_support_checker():
+    answer, _ = ask("The school transport budget of £4.2 million was approved for 2025/26 [1].")
+    [claim] = answer.claims
+    assert claim.supported and claim.check.startswith("lexical")
+
+
+def test_a_citation_to_a_passage_that_does_not_support_moves_to_the_one_that_does():
+    answer, _ = ask("The central library will open on Sundays from 1 June 2025. [1]")
+    assert not answer.abstained
+    [claim] = answer.claims
+    assert claim.supported and "moved from [1] to [2]" in claim.check
+    assert [c.chunk.chunk_id for c in answer.citations] == ["c2"]
+    assert "moved" in answer.notice
+
+
+def test_a_marker_out_of_range_is_dropped():
+    answer, _ = ask("The central library will open on Sundays from 1 June 2025. [7]")
+    [claim] = answer.claims
+    assert "dropped marker(s) [7]" in claim.check
+    assert claim.supported and [c.chunk.chunk_id for c in answer.citations] == ["c2"]
+    assert "[7]" not in answer.text and "to no passage dropped" in answer.notice
+
+
+def test_an_unsupported_sentence_is_removed_and_recorded():
+    answer, _ = ask(
+        "The school transport budget of £4.2 million was approved for 2025/26 [1]. "
+        "The council will also abolish all bus fares from 2027 [1]."
+    )
+    assert not answer.abstained
+    assert "abolish" not in answer.text
+    assert [c.supported for c in answer.claims] == [True, False]
+    assert "not supported" in answer.claims[1].check
+    assert "1 unsupported sentence(s) removed" in answer.notice
+
+
+def test_an_unsupported_sentence_can_be_marked_instead():
+    answer, _ = ask(
+        "The school transport budget of £4.2 million was approved for 2025/26 [1]. "
+        "The council will also abolish all bus fares from 2027 [1].",
+        unsupported="mark",
+    )
+    assert "abolish all bus fares from 2027. (unverified)" in answer.text
+    assert len(answer.citations) == 1  # the marked sentence cites nothing
+    assert [c.supported for c in answer.claims] == [True, False]
+
+
+def test_when_nothing_supported_remains_the_answer_declines_with_the_nearest_sources():
+    answer, _ = ask("The council will abolish all bus fares from 2027 [1]. Parking will be free [2].")
+    assert answer.abstained and answer.citations == []
+    assert answer.text.startswith("The documents I have do not say")
+    assert answer.retrieved and "supported by the passages" in answer.notice
+    assert [c.supported for c in answer.claims] == [False, False]  # what was checked is recorded
+
+
+def test_a_sentence_without_a_marker_gets_the_passage_that_supports_it():
+    answer, _ = ask("Apologies were received from Councillor Ada Byron.")
+    [claim] = answer.claims
+    assert claim.supported and claim.markers == [1]
+    assert answer.citations[0].chunk.chunk_id == "c3"
+
+
+def test_the_fixed_decline_sentence_and_no_answer_decline():
+    for reply in ("The documents do not say.", f"{NO_ANSWER}: nothing relevant"):
+        answer, _ = ask(reply)
+        assert answer.abstained and answer.citations == []
+
+
+def test_a_low_retrieval_score_declines_before_the_model_is_called():
+    weak = [_hit(1, TRANSPORT, dense=0.05)]
+    answer, generator = ask("anything [1]", hits=weak)
+    assert answer.abstained and generator.calls == 0
+    assert answer.notice == "no passage is relevant enough"
+
+
+def test_a_misquoted_resolution_is_corrected_to_the_source_text():
+    answer, _ = ask(
+        'The committee resolved "That the school transport budgett of £4.2 million be approved for 2025/26" [1].'
+    )
+    assert not answer.abstained
+    quoted = answer.text.split('"')[1]
+    assert quoted in TRANSPORT  # character for character
+    assert "corrected" in answer.claims[0].check
+
+
+def test_an_invented_quote_is_not_shown():
+    answer, _ = ask(
+        "The school transport budget of £4.2 million was approved for 2025/26 [1]. "
+        'The chair said "we will never cut a single bus route in this county" [1].'
+    )
+    assert "never cut" not in answer.text
+    assert answer.claims[1].supported is False and "quote not in the passage" in answer.claims[1].check
+
+
+def test_check_quotes_keeps_exact_quotes():
+    text = 'It resolved "That Sunday opening be trialled for twelve months." [2]'
+    assert check_quotes(text, [LIBRARY]) == (text, [], 0)
+
+
+def test_streaming_shows_text_before_the_checked_answer():
+    settings = Settings(embedder={"kind": "hash"})
+    reply = "The central library will open on Sundays from 1 June 2025. [1] Buses will be free [2]."
+    engine = Engine(settings, None, FixedRetriever(HITS), Scripted(reply))  # type: ignore[arg-type]
+    answers = list(engine.stream("When will the library open on Sundays?"))
+    partials = [a for a in answers if a.notice == "partial"]
+    assert len(partials) > 3 and partials[-1].text == reply
+    final = answers[-1]
+    assert "Buses" not in final.text and final.citations[0].chunk.chunk_id == "c2"
+    assert final.timings["first_token_s"] <= final.timings["answer_s"]
+
+
+def test_checking_extractive_answers_is_fast():
+    reply = "\n".join(f"{t.splitlines()[1]} [{n}]" for n, t in enumerate([TRANSPORT, LIBRARY, APOLOGIES], 1))
+    started = time.perf_counter()
+    for _ in range(20):
+        answer, _ = ask(reply)
+    assert (time.perf_counter() - started) / 20 < 0.1
+    assert all(c.check == "verbatim quote" for c in answer.claims)
+
+
+def test_available_generators_and_selection(monkeypatch):
+    settings = Settings(embedder={"kind": "hash"})
+    names = available_generators(settings)
+    assert names[0] == "extractive" and "openai" not in names
+    with pytest.raises(ConfigError, match="needs a server"):
+        make_generator(settings.with_generator("openai"), None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError):
+        settings.with_generator("gpt")
+    configured = Settings(embedder={"kind": "hash"}, answer={"openai": {"base_url": "http://x/v1"}})
+    assert "openai" in available_generators(configured)
+
+
+def test_the_openai_generator_streams_from_a_compatible_server():
+    seen: list[dict] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for piece in ["The central library will open on Sundays ", "from 1 June 2025. [2]"]:
+                chunk = {"choices": [{"delta": {"content": piece}}]}
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        settings = Settings(
+            embedder={"kind": "hash"},
+            answer={"generator": "openai", "openai": {"base_url": base, "model": "m", "api_key": "k"}},
+        )
+        generator = make_generator(settings, None)  # type: ignore[arg-type]
+        engine = Engine(settings, None, FixedRetriever(HITS), generator)  # type: ignore[arg-type]
+        answer = engine.ask("When will the library open on Sundays?")
+    finally:
+        server.shutdown()
+    assert not answer.abstained and answer.citations[0].chunk.chunk_id == "c2"
+    assert seen[0]["model"] == "m" and seen[0]["stream"] is True
+    assert "[1] (" in seen[0]["messages"][1]["content"]  # numbered passages with labels
+
+
+def test_the_model_file_is_assembled_once_and_verified(tmp_path, monkeypatch):
+    from rag_council.answering import model as M
+
+    parts = []
+    for i in range(3):
+        part = tmp_path / f"part{i}.bin"
+        part.write_bytes(bytes([i]) * 1000)
+        parts.append(part)
+    whole = b"".join(p.read_bytes() for p in parts)
+    fake = M.PackagedModel("fake", "fake_part", 3, len(whole), hashlib.sha256(whole).hexdigest(), "fake")
+    monkeypatch.setitem(M.MODELS, "fake", fake)
+    monkeypatch.setattr(M, "part_paths", lambda model: parts)
+    path = M.assemble("fake", tmp_path / "cache", progress=False)
+    assert path.read_bytes() == whole and not path.with_suffix(".gguf.part").exists()
+    mtime = path.stat().st_mtime_ns
+    assert M.assemble("fake", tmp_path / "cache", progress=False) == path
+    assert path.stat().st_mtime_ns == mtime  # reused, not rebuilt
+    bad = M.PackagedModel("bad", "fake_part", 3, len(whole), "0" * 64, "fake")
+    monkeypatch.setitem(M.MODELS, "bad", bad)
+    with pytest.raises(ConfigError, match="wrong sha256"):
+        M.assemble("bad", tmp_path / "cache", progress=False)

@@ -1,0 +1,60 @@
+"""The BM25 index stays in step with the store, and hybrid retrieval fuses both lists."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag_council import HashEmbedder, Index, Settings
+from rag_council.index.keyword import tokens
+from rag_council.index.store import MemoryStore
+from rag_council.retrieval import HybridRetriever, KeywordRetriever
+
+
+@pytest.fixture(params=["memory", "chroma"])
+def index(request, settings: Settings, tmp_path: Path) -> Index:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "sgo.txt").write_text("Special Guardianship Orders were granted to 12 children in 2023.")
+    (docs / "library.txt").write_text("The central library opens on Sundays from June.")
+    (docs / "budget.txt").write_text("The school transport budget is £4.2 million, approved by Cabinet.")
+    store = MemoryStore() if request.param == "memory" else None
+    idx = Index.create(settings, HashEmbedder(), store=store)
+    idx.ingest([docs])
+    idx.docs_folder = docs  # type: ignore[attr-defined]
+    return idx
+
+
+def test_tokens_keep_numbers_and_amounts_and_stem_words():
+    assert tokens("The £4.2 million budget for 2016-17 orders") == ["£4.2", "million", "budget", "2016-17", "order"]
+
+
+def test_keyword_search_finds_exact_terms(index: Index):
+    hits = KeywordRetriever(index).retrieve("Special Guardianship Orders", 2)
+    assert hits[0].chunk.document == "sgo.txt" and hits[0].keyword and hits[0].keyword > 0
+
+
+def test_keyword_index_follows_changes_and_removals(index: Index):
+    folder: Path = index.docs_folder  # type: ignore[attr-defined]
+    (folder / "library.txt").write_text("The central library closes on Mondays from July.")
+    index.ingest([folder])
+    assert KeywordRetriever(index).retrieve("library Mondays", 1)[0].chunk.text.startswith("The central library closes")
+    assert all("Sundays" not in h.chunk.text for h in KeywordRetriever(index).retrieve("Sundays", 3))
+    index.remove(["sgo.txt"])
+    assert all(h.chunk.document != "sgo.txt" for h in KeywordRetriever(index).retrieve("guardianship", 3))
+
+
+def test_keyword_index_rebuilds_itself_when_missing(index: Index, settings: Settings):
+    shutil.rmtree(index.directory / "bm25")
+    reopened = Index.open(settings, HashEmbedder(), store=index.store)
+    assert KeywordRetriever(reopened).retrieve("transport budget", 1)[0].chunk.document == "budget.txt"
+    assert (index.directory / "bm25" / "ids.json").exists()
+
+
+def test_hybrid_fuses_and_keeps_both_scores(index: Index):
+    hits = HybridRetriever(index, dense_weight=0.5).retrieve("Which orders were granted for 12 children?", 3)
+    assert hits[0].chunk.document == "sgo.txt"
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(h.dense is not None for h in hits)  # cosine known even for keyword-only hits
+    assert hits[0].keyword is not None
