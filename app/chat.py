@@ -10,7 +10,8 @@ from typing import Any
 import gradio as gr
 
 from rag_council import Answer, Filters
-from rag_council.conversation import available_answerers, standalone_question
+from rag_council.conversation import standalone_question
+from rag_council.errors import RagCouncilError
 
 from .context import AppContext
 from .render import answer_markdown, passage_html, source_choices
@@ -77,7 +78,7 @@ def build_chat_tab(ctx: AppContext) -> dict[str, Any]:
                 with gr.Row():
                     since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
                     until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
-                    answerers = available_answerers()
+                    answerers = ctx.answerers()
                     answerer = gr.Dropdown(
                         answerers, value=answerers[0], label="Answerer", elem_id="answerer"
                     )
@@ -120,7 +121,8 @@ def build_chat_tab(ctx: AppContext) -> dict[str, Any]:
         history = [*history, {"role": "user", "content": message}]
         try:
             filters = parse_filters(committee_, doc_type_, since_, until_)
-        except ValueError as exc:
+            engine = ctx.engine_for(answerer_)
+        except (ValueError, RagCouncilError) as exc:
             yield (
                 [*history, {"role": "assistant", "content": str(exc)}],
                 "",
@@ -132,7 +134,6 @@ def build_chat_tab(ctx: AppContext) -> dict[str, Any]:
             )
             return
         standalone = standalone_question(asked_, message)
-        engine = ctx.engine_for(answerer_)
         final: Answer | None = None
         for partial in engine.stream(standalone, filters):
             final = partial

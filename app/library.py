@@ -123,10 +123,12 @@ def build_library_tab(ctx: AppContext, on_change: list[Any]) -> None:
                 lines.append(f"Added {len(added)} file(s): {', '.join(added)}. You can ask about them now.")
             if report.unchanged:
                 lines.append(f"Already indexed, unchanged: {', '.join(report.unchanged)}.")
+            if report.warnings:
+                lines.append("\nWarnings:\n")
             for name, warnings in report.warnings.items():
                 lines += [f"- {name}: {w}" for w in warnings]
         if problems:
-            lines.append("Not added:")
+            lines.append("\n**Not added:**\n")
             lines += problems
         return documents_html(ctx), "\n".join(lines), None
 

@@ -34,8 +34,8 @@ def build_app(engine: Engine, ctx: AppContext | None = None) -> gr.Blocks:
     ctx = ctx or AppContext(engine)
     with gr.Blocks(title="rag-council") as demo:
         gr.Markdown(
-            f"## rag-council\nAsk about the council's records (index **{html.escape(engine.index.name)}**, "
-            f"{len(engine.index.records())} documents). Every answer cites the passages it stands on; "
+            f"## rag-council\nAsk about the council's records (index **{html.escape(engine.index.name)}**; "
+            "the Library tab lists its documents). Every answer cites the passages it stands on; "
             "when the documents do not say, the app says so."
         )
         with gr.Tabs():

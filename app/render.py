@@ -180,7 +180,7 @@ def earlier_html(earlier: list[Any]) -> str:
     for eq in earlier:
         who = html.escape(eq.questioner or "a member of the public")
         kind = "supplementary question" if eq.supplementary else "public question"
-        where = html.escape(", ".join(p for p in (eq.committee, eq.when) if p))
+        where = html.escape(", ".join(p for p in (eq.committee, eq.when, f"similarity {eq.score:.2f}") if p))
         response = html.escape(eq.response[:1500]) or "<i>No response recorded.</i>"
         blocks.append(
             f"<div class='earlier'><div class='who'>{who} — {kind}</div><div class='meta'>{where}"

@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -107,12 +111,12 @@ def standalone_question(history: Sequence[str], question: str) -> str:
 # --- answerers ---------------------------------------------------------------------------------
 
 
-def available_answerers() -> list[str]:
-    """The answer generators this installation can use, default first.
+def available_answerers(settings: Settings | None = None) -> list[str]:
+    """The answer generators this installation can use, the configured default first: always
+    "extractive"; "local" when llama.cpp and its model are installed; "openai" when a server is
+    configured (see rag_council.answering.available_generators). Never one that cannot answer."""
+    if settings is None:
+        return ["extractive"]
+    from .answering import available_generators
 
-    Today the library has only the extractive generator (the passages' own sentences). The local
-    LLM (llama.cpp) and OpenAI-compatible generators are being added to `rag_council.answering`;
-    when they land, this function should report them when they are configured (a model file
-    present, an API base URL set). It must never list one that cannot answer.
-    """
-    return ["extractive"]
+    return available_generators(settings)

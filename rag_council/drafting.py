@@ -86,10 +86,18 @@ def _excerpt(response: str, sentences: int = 2, limit: int = 500) -> str:
     return text
 
 
+# An earlier response is quoted in the draft only when its question is this close (cosine
+# similarity, all-MiniLM-L6-v2) to the pasted one; below it, it is only listed for the officer.
+DRAFT_MIN_SIMILARITY = 0.45
+
+
 def similar_questions(
-    engine: Engine, question: str, k: int = 3, candidates: int = 12
+    engine: Engine, question: str, k: int = 3, candidates: int = 12, min_score: float | None = None
 ) -> list[EarlierQuestion]:
-    """The k earlier public questions closest to `question`, each once, best first."""
+    """The k earlier public questions closest to `question`, each once, best first; none below
+    `min_score` (default: the engine's minimum retrieval score)."""
+    if min_score is None:
+        min_score = engine.settings.answer.min_retrieval_score
     hits = engine.retriever.retrieve(question, candidates, Filters(doc_type="public_questions"))
     seen: set[tuple[str, int]] = set()
     out: list[EarlierQuestion] = []
@@ -100,7 +108,8 @@ def similar_questions(
         if doc is not None:
             section = next((s for s in doc.sections if s.start <= chunk.start < s.end), None)
         key = (chunk.doc_id, section.start if section else chunk.start)
-        if key in seen:
+        score = hit.dense if hit.dense is not None else hit.score
+        if key in seen or score < min_score:
             continue
         seen.add(key)
         text = doc.text[section.start : section.end] if doc is not None and section else chunk.text
@@ -117,7 +126,7 @@ def similar_questions(
                 response=response,
                 excerpt=_excerpt(response) if response else "",
                 chunk=chunk,
-                score=hit.dense if hit.dense is not None else hit.score,
+                score=score,
             )
         )
         if len(out) == k:
@@ -159,8 +168,10 @@ def build_draft(engine: Engine, question: str, k_similar: int = 3, top_k: int | 
         )
     facts_count = marker = len(references)
     for eq in earlier:
-        if not eq.excerpt:
-            continue
+        if eq.score < DRAFT_MIN_SIMILARITY or not eq.excerpt:
+            continue  # not close enough to quote, or nothing to quote
+        if any(_overlaps(eq.excerpt, r.quote) for r in references):
+            continue  # nothing to add, or it repeats a fact already cited
         marker += 1
         who = eq.questioner or "a member of the public"
         paragraphs.append(
@@ -172,6 +183,11 @@ def build_draft(engine: Engine, question: str, k_similar: int = 3, top_k: int | 
         if marker - facts_count >= 2:
             break
     return Draft(question, "\n\n".join(paragraphs), references, facts, earlier)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    a, b = " ".join(a.split()), " ".join(b.split())
+    return bool(a and b) and (a in b or b in a)
 
 
 def is_statement(sentence: str) -> bool:

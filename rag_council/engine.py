@@ -114,6 +114,9 @@ class Engine:
         raw = "".join(parts).strip()
         timings["generate_s"] = time.perf_counter() - retrieved_at
         timings["first_token_s"] = first_token or timings["generate_s"]
+        for key, value in (getattr(self.generator, "last_timings", None) or {}).items():
+            if key in ("prompt_tokens", "prompt_tok_s", "generated_tokens", "gen_tok_s"):
+                timings[f"llm_{key}"] = float(value)  # the model's own counts and speeds
         if not raw or raw.startswith(NO_ANSWER) or is_decline(raw):
             timings["answer_s"] = time.perf_counter() - retrieved_at
             timings["total_s"] = time.perf_counter() - started

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from .text import STOPWORDS, sentence_spans, stem, words
+from .text import MONTHS, STOPWORDS, sentence_spans, stem, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from .embedding import Embedder
@@ -57,20 +57,7 @@ class SupportChecker(Protocol):
 # ---------------------------------------------------------------------------------------------
 # Features of a text: content terms, numbers, dates, names, negation
 
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+_MONTHS = MONTHS
 _MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
 _NUMBER_WORDS = {
     "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -266,6 +253,20 @@ def number_contexts(text: str, reach: int) -> dict[str, set[str]]:
     return out
 
 
+# Words that make a claim absolute or final; a passage must say them too ('aims to ensure
+# most children' does not support 'guarantees every child').
+_ABSOLUTES = {
+    "all": "all", "every": "all", "each": "all", "always": "always", "never": "never",
+    "guarantee": "guarantee", "guarantees": "guarantee", "guaranteed": "guarantee",
+    "formally": "formally", "already": "already", "confirmed": "confirmed", "immediately": "immediately",
+    "immediate": "immediately", "only": "only", "entirely": "entirely", "completely": "entirely",
+}  # fmt: skip
+
+
+def absolutes(text: str) -> set[str]:
+    return {_ABSOLUTES[w] for w in words(text) if w in _ABSOLUTES}
+
+
 _CONTRACTED = frozenset(
     [
         "dont",
@@ -318,6 +319,7 @@ class _Unit:
     negated: bool
     negated_terms: set[str]
     number_contexts: dict[str, set[str]]
+    absolutes: set[str]
 
 
 def _unit(passage: int, text: str, start: int, end: int) -> _Unit:
@@ -336,6 +338,7 @@ def _unit(passage: int, text: str, start: int, end: int) -> _Unit:
         negated(piece),
         negated_terms(piece),
         number_contexts(piece, 50),
+        absolutes(piece),
     )
 
 
@@ -393,6 +396,7 @@ class LexicalSupportChecker:
         c_months = months(claim)
         c_names = names(claim)
         c_neg = negated(claim)
+        c_abs = absolutes(claim)
         # Numbers swapped between places: checked when the claim has two or more (years aside).
         c_bind = {
             n: ctx
@@ -416,6 +420,9 @@ class LexicalSupportChecker:
             )
             if unbound:
                 reasons.append("number in another context in the passage: " + ", ".join(unbound))
+            stronger = sorted(c_abs - unit.absolutes)
+            if stronger:
+                reasons.append("the claim is stronger than the passage: " + ", ".join(stronger))
             missing_m = sorted(c_months - unit.months)
             if missing_m:
                 reasons.append("date not in passage: " + ", ".join(missing_m))
@@ -458,6 +465,7 @@ class LexicalSupportChecker:
                         n: set().union(*(u.number_contexts.get(n, set()) for u in per_passage.values()))
                         for n in set().union(*(u.number_contexts for u in per_passage.values()))
                     },
+                    set().union(*(u.absolutes for u in per_passage.values())),
                 )
                 p_cov, p_reasons, _ = assess(pooled)
                 if len(p_reasons) < len(reasons) or (

@@ -189,7 +189,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[A-Z0-9\"“‘(•\-]
 
 def sentence_spans(text: str, min_chars: int = 25) -> list[tuple[int, int]]:
     """Sentence-like units of `text` as (start, end) offsets: split at line breaks and sentence
-    ends; a short unit (a heading such as 'Resolved:') is joined to the one after it."""
+    ends. A heading (a short unit such as 'Resolved:', or a line in capitals) is joined to the
+    unit after it; a heading with nothing after it stays a unit of its own, so that it never
+    glues itself to the end of the sentence before it."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         start = line.start()
@@ -208,16 +210,19 @@ def sentence_spans(text: str, min_chars: int = 25) -> list[tuple[int, int]]:
         if carry is not None:
             a = carry[0]
             carry = None
-        if b - a < min_chars and not re.search(r"[.!?]$", text[a:b]):
+        unit = text[a:b]
+        if not re.search(r"[.!?]$", unit) and (b - a < min_chars or _is_caps_heading(unit)):
             carry = (a, b)
             continue
         merged.append((a, b))
     if carry is not None:
-        if merged:
-            merged[-1] = (merged[-1][0], carry[1])
-        else:
-            merged.append(carry)
+        merged.append(carry)
     return merged
+
+
+def _is_caps_heading(unit: str) -> bool:
+    letters = [c for c in unit if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters) and "\n" not in unit
 
 
 def squash(text: str) -> str:
@@ -238,20 +243,7 @@ def find_span(haystack: str, needle: str) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")  # fmt: skip
 # Capitalised words that name nothing specific in council questions.
 _GENERIC_CAPS = STOPWORDS | {
     "i", "i'm", "i've", "cabinet", "committee", "scrutiny", "board", "strategy", "children", "young", "people",
@@ -275,7 +267,9 @@ def question_anchors(question: str) -> list[str]:
             anchors.setdefault(m.group(0).replace(",", ""), None)
     tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)
     for i, token in enumerate(tokens):
-        word = re.sub(r"['’]s$", "", token).lower()
+        word = re.sub(r"['’]s$", "", token).strip("'’-").lower()
+        if re.fullmatch(r"[A-Z]{2,}s", token):
+            word = word.removesuffix("s")  # KPIs ~ KPI, EHCPs ~ EHCP
         if word in MONTHS or (i > 0 and token[0].isupper() and word not in _GENERIC_CAPS and len(word) > 2):
             anchors.setdefault(word, None)
     return list(anchors)

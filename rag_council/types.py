@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .text import MONTHS
+
 # Metadata values must survive a round trip through Chroma: scalars only, no None.
 MetaValue = str | int | float | bool
 Meta = dict[str, MetaValue]
@@ -258,10 +260,6 @@ class IngestReport:
         return "\n".join(lines)
 
 
-_MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-]  # fmt: skip
 
 
 def format_date(iso: str) -> str:
@@ -270,4 +268,4 @@ def format_date(iso: str) -> str:
         day = dt.date.fromisoformat(iso)
     except ValueError:
         return iso
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1].capitalize()} {day.year}"

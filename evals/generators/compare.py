@@ -46,7 +46,9 @@ def summarise(run: Path) -> dict:
     claims = [c for a in answers if not a["abstained"] for c in a.get("claims", [])]
     out["claims_checked"] = len([c for a in answers for c in a.get("claims", [])])
     out["claims_shown_supported"] = sum(1 for c in claims if c.get("supported"))
-    out["claims_moved"] = sum(1 for a in answers for c in a.get("claims", []) if "moved" in c.get("check", ""))
+    out["claims_moved"] = sum(
+        1 for a in answers for c in a.get("claims", []) if "moved" in c.get("check", "")
+    )
     out["claims_removed"] = sum(
         1 for a in answers for c in a.get("claims", []) if c.get("supported") is False
     )

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from difflib import SequenceMatcher
 
-from ..text import STOPWORDS
+from ..text import MONTHS, STOPWORDS
 
 # ------------------------------------------------------------------------------- normalising
 
@@ -79,20 +79,7 @@ def reciprocal_rank(rank: int | None) -> float:
 
 # ---------------------------------------------------------------------------------- key facts
 
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+_MONTHS = MONTHS
 _MONTH_RE = "|".join(m.capitalize() for m in _MONTHS)
 _DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})(?:\s+(\d{{4}}))?\b")
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\s+(\d{{4}})\b")

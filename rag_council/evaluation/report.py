@@ -108,7 +108,7 @@ def baseline_diff(report: dict[str, Any], baseline: dict[str, Any]) -> list[dict
         a, b = before.get(name), now.get(name)
         delta = round(b - a, 6) if a is not None and b is not None else None
         better = None
-        if delta:
+        if delta and not name.endswith("answered_rate"):  # answering more is not better in itself
             better = (delta < 0) if lower_is_better(name) else (delta > 0)
         rows.append({"metric": name, "before": a, "after": b, "delta": delta, "better": better})
     return rows

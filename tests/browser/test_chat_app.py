@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from rag_council_app import build_server
 
+from rag_council.documents.pdf import write_text_pdf
 from tests.browser.conftest import free_port, screenshot
-from tests.conftest import CORPUS_FILES
+from tests.conftest import CORPUS_FILES, MEETING_PAGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ANSWER_TIMEOUT = 120_000
@@ -198,13 +199,15 @@ def test_upload_a_file_and_ask_about_it(page, app_url, tmp_path):
     )
     bad = tmp_path / "budget.pdf"
     bad.write_bytes(b"this is not really a pdf")
+    pdf = tmp_path / "example-minutes.pdf"
+    write_text_pdf(pdf, MEETING_PAGES, title="Example minutes")
     _open(page, app_url)
     page.get_by_role("tab", name="Library").click()
     assert "000_33f019037055ced6.txt" in page.locator("#documents").inner_text()
-    page.set_input_files("#upload input[type=file]", [str(good), str(bad)])
+    page.set_input_files("#upload input[type=file]", [str(good), str(bad), str(pdf)])
     page.wait_for_timeout(1000)
     page.click("#ingest")
-    page.wait_for_selector("#ingest-status :text('Added 1 file')", timeout=ANSWER_TIMEOUT)
+    page.wait_for_selector("#ingest-status :text('Added 2 file')", timeout=ANSWER_TIMEOUT)
     status = page.locator("#ingest-status").inner_text()
     assert "parks-minutes.txt" in status and "budget.pdf" in status and "not a PDF" in status
     assert "parks-minutes.txt" in page.locator("#documents").inner_text()
@@ -214,6 +217,16 @@ def test_upload_a_file_and_ask_about_it(page, app_url, tmp_path):
     bot = _ask(page, "When will the Riverside playground reopen?")
     assert "1 May 2025" in bot and "[1]" in bot
     screenshot(page, "09-ask-uploaded")
+
+    # A PDF's source opens the original file at the cited page.
+    bot = _ask(page, "When will the central library open on Sundays?")
+    assert "1 June 2025" in bot
+    href = page.locator("#passage a.original").get_attribute("href")
+    assert href.endswith("#page=3"), href
+    assert "page 3" in page.locator("#passage .meta").inner_text()
+    original = page.request.get(app_url + href.split("#")[0])
+    assert original.status == 200 and original.headers["content-type"] == "application/pdf"
+    screenshot(page, "10-ask-uploaded-pdf")
 
 
 def test_two_sessions_asking_at_once_both_get_answers(browser, app_url):
@@ -234,7 +247,7 @@ def test_two_sessions_asking_at_once_both_get_answers(browser, app_url):
         for _, pg in pages:
             pg.wait_for_selector("#passage .passage, #passage .notice", timeout=ANSWER_TIMEOUT)
             assert "Sources" in pg.locator("#chat .bot-row").last.inner_text()
-        screenshot(pages[1][1], "10-second-session")
+        screenshot(pages[1][1], "11-second-session")
     finally:
         for context, _ in pages:
             context.close()

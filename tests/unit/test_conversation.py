@@ -48,4 +48,9 @@ def test_the_latest_question_is_the_context():
 
 
 def test_only_real_answerers_are_offered():
-    assert available_answerers()[0] == "extractive"
+    from rag_council import Settings
+
+    assert available_answerers() == ["extractive"]
+    assert available_answerers(Settings())[0] == "extractive"
+    assert "openai" not in available_answerers(Settings())
+    assert "openai" in available_answerers(Settings(answer={"openai": {"base_url": "http://127.0.0.1:9/v1"}}))

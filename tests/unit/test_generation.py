@@ -273,3 +273,29 @@ def test_the_model_file_is_assembled_once_and_verified(tmp_path, monkeypatch):
     monkeypatch.setitem(M.MODELS, "bad", bad)
     with pytest.raises(ConfigError, match="wrong sha256"):
         M.assemble("bad", tmp_path / "cache", progress=False)
+
+
+def test_generator_option_on_ask_eval_and_serve():
+    from rag_council.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["ask", "q", "--generator", "local"]).generator == "local"
+    assert parser.parse_args(["eval", "gold.jsonl", "--generator", "openai"]).generator == "openai"
+    assert parser.parse_args(["serve", "--generator", "extractive"]).generator == "extractive"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["ask", "q", "--generator", "gpt"])
+
+
+def test_ask_streams_text_then_prints_the_checked_answer(monkeypatch, capsys):
+    from rag_council import cli
+
+    reply = "The central library will open on Sundays from 1 June 2025. [1] Buses will be free [2]."
+
+    settings = Settings(embedder={"kind": "hash"})
+    engine = Engine(settings, None, FixedRetriever(HITS), Scripted(reply))  # type: ignore[arg-type]
+    engine.generator.name = "local"
+    monkeypatch.setattr("rag_council.open_index", lambda name, settings: engine)
+    assert cli.main(["ask", "When will the library open on Sundays?", "--generator", "local"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("Buses will be free") < out.index("checked against the sources")
+    assert "Sources:" in out and "Buses" not in out[out.index("checked against") :]

@@ -61,6 +61,7 @@ def test_verbatim_and_light_paraphrase_are_supported(checker):
         ("The committee felt his marriage did constitute a pecuniary interest.", "negation"),
         ("The central library will not open on Sundays from 1 June 2025.", "negation"),
         ("Cabinet approved the corporate parenting strategy for consultation.", "covers"),
+        ("The central library will always open on Sundays from 1 June 2025.", "stronger"),
     ],
 )
 def test_perturbed_claims_are_unsupported_and_say_why(checker, claim, reason):
@@ -171,7 +172,7 @@ def test_lexical_checker_accuracy_on_labelled_pairs():
     pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(pairs) >= 100
     scored = score_pairs(LexicalSupportChecker(), pairs)
-    # Measured 0.820 accuracy, 0.792 precision, 0.863 recall on 295 pairs; floors sit below.
+    # Measured 0.824 accuracy, 0.805 precision, 0.849 recall on 295 pairs; floors sit below.
     assert scored["accuracy"] >= 0.77, scored["accuracy"]
     assert scored["precision"] >= 0.73, scored["precision"]
     assert scored["recall"] >= 0.80, scored["recall"]
