@@ -15,6 +15,7 @@ import gradio as gr
 from rag_council.documents.loaders import SUPPORTED
 from rag_council.types import format_date
 
+from .chat import ALL
 from .context import AppContext
 
 COLUMNS = ["Document", "Title and warnings", "Type", "Committee", "Date", "Pages", "Chunks"]
@@ -68,7 +69,8 @@ def safe_name(name: str) -> str:
     return f"{stem[:80]}.{suffix.lower()}" if dot else stem
 
 
-def build_library_tab(ctx: AppContext, on_change: list[Any]) -> None:
+def build_library_tab(ctx: AppContext, committee: Any) -> None:
+    """`committee` is the chat's committee filter, refreshed when uploads add a committee."""
     gr.Markdown("### Indexed documents")
     table = gr.HTML(documents_html(ctx), elem_id="documents")
     gr.Markdown(
@@ -89,7 +91,7 @@ def build_library_tab(ctx: AppContext, on_change: list[Any]) -> None:
 
     def add(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
-            return gr.update(), "Choose one or more files first.", None
+            return gr.update(), "Choose one or more files first.", None, gr.update()
         folder = ctx.engine.index.directory / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         accepted: list[Path] = []
@@ -130,9 +132,9 @@ def build_library_tab(ctx: AppContext, on_change: list[Any]) -> None:
         if problems:
             lines.append("\n**Not added:**\n")
             lines += problems
-        return documents_html(ctx), "\n".join(lines), None
+        return documents_html(ctx), "\n".join(lines), None, gr.update(choices=[ALL, *ctx.committees()])
 
-    ingest.click(add, [upload], [table, status, upload], concurrency_limit=1)
+    ingest.click(add, [upload], [table, status, upload, committee], concurrency_limit=1)
 
     def export_feedback() -> tuple[str | None]:
         target = ctx.work_dir / f"feedback-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
@@ -140,4 +142,3 @@ def build_library_tab(ctx: AppContext, on_change: list[Any]) -> None:
         return str(target)
 
     export.click(export_feedback, None, exported)
-    on_change.append(table)

@@ -40,11 +40,11 @@ def build_app(engine: Engine, ctx: AppContext | None = None) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask-tab"):
-                build_chat_tab(ctx)
+                chat = build_chat_tab(ctx)
             with gr.Tab("Drafting desk", id="drafting-tab"):
                 build_drafting_tab(ctx)
             with gr.Tab("Library", id="library-tab"):
-                build_library_tab(ctx, [])
+                build_library_tab(ctx, chat["committee"])
     demo.queue(default_concurrency_limit=engine.settings.app.concurrency)
     return demo
 

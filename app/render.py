@@ -16,7 +16,7 @@ CSS = """
 .passage .meta { color: #57606a; font-size: 0.9em; margin: 4px 0; }
 .passage .meta span + span::before { content: " · "; }
 .passage mark { background: #ffe066; padding: 0 1px; }
-.passage pre { white-space: pre-wrap; font-family: inherit; margin: 8px 0 0 0; max-height: 520px;
+.passage pre { white-space: pre-wrap; font-family: inherit; margin: 8px 0 0 0; max-height: 520px; position: relative;
                overflow-y: auto; }
 .passage a.original { font-size: 0.9em; }
 .passage.declined { border-left-color: #bf8700; }
@@ -153,6 +153,16 @@ document.addEventListener('click', (event) => {
   box.value = answer + ':' + marker + ':' + Date.now();
   box.dispatchEvent(new Event('input', {bubbles: true}));
 }, true);
+// Long passages scroll inside their box: bring the highlighted span into view.
+new MutationObserver(() => {
+  document.querySelectorAll('#passage pre, #facts pre').forEach((pre) => {
+    const mark = pre.querySelector('mark');
+    if (mark && pre.dataset.scrolled !== mark.textContent) {
+      pre.dataset.scrolled = mark.textContent;
+      pre.scrollTop = Math.max(0, mark.offsetTop - 60);  // pre is position: relative
+    }
+  });
+}).observe(document.documentElement, {subtree: true, childList: true});
 </script>
 """
 

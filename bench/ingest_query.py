@@ -18,8 +18,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag_council import BUNDLED_CORPUS, Settings, SentenceTransformerEmbedder, build_index, open_index  # noqa: E402
-from rag_council.retrieval import make_retriever  # noqa: E402
+from rag_council import BUNDLED_CORPUS, SentenceTransformerEmbedder, Settings, build_index, open_index
+from rag_council.retrieval import make_retriever
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,11 +52,15 @@ def main() -> None:
     print(f"{again.seconds:.2f} s, {len(again.added)} added")
 
     engine = open_index(None, settings, embedder=embedder)
-    questions = [json.loads(line)["question"] for line in (ROOT / "evals" / "gold.jsonl").open(encoding="utf-8")]
+    questions = [
+        json.loads(line)["question"] for line in (ROOT / "evals" / "gold.jsonl").open(encoding="utf-8")
+    ]
     questions = questions[: args.questions]
     r = settings.retrieval
     for mode in ("dense", "keyword", "hybrid"):
-        retriever = make_retriever(engine.index, mode, r.candidates, r.rrf_k, r.dense_weight, r.keyword_weight)
+        retriever = make_retriever(
+            engine.index, mode, r.candidates, r.rrf_k, r.dense_weight, r.keyword_weight
+        )
         retriever.retrieve("warm up", r.top_k)
         times = []
         for q in questions:

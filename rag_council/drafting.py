@@ -134,7 +134,13 @@ def similar_questions(
     return out
 
 
-def build_draft(engine: Engine, question: str, k_similar: int = 3, top_k: int | None = None) -> Draft:
+def build_draft(
+    engine: Engine,
+    question: str,
+    k_similar: int = 3,
+    top_k: int | None = None,
+    min_similarity: float = DRAFT_MIN_SIMILARITY,
+) -> Draft:
     """A draft response built only from retrieved passages, every statement cited."""
     facts = engine.ask(question, top_k=top_k)
     earlier = similar_questions(engine, question, k_similar)
@@ -168,7 +174,7 @@ def build_draft(engine: Engine, question: str, k_similar: int = 3, top_k: int | 
         )
     facts_count = marker = len(references)
     for eq in earlier:
-        if eq.score < DRAFT_MIN_SIMILARITY or not eq.excerpt:
+        if eq.score < min_similarity or not eq.excerpt:
             continue  # not close enough to quote, or nothing to quote
         if any(_overlaps(eq.excerpt, r.quote) for r in references):
             continue  # nothing to add, or it repeats a fact already cited

@@ -175,7 +175,7 @@ class Engine:
             )
             text = f"The documents I have do not say: {where} returned nothing for “{q}”."
         else:
-            because = f" ({why})" if why.startswith("the passages closest") else ""
+            because = f" ({why})" if why.startswith(("the passages closest", "no sentence")) else ""
             text = (
                 f"The documents I have do not say. Nothing I found answers “{q}”{because}. "
                 "The nearest passages are listed below, in case they help."

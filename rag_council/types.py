@@ -260,8 +260,6 @@ class IngestReport:
         return "\n".join(lines)
 
 
-
-
 def format_date(iso: str) -> str:
     """'2023-11-14' -> '14 November 2023'; anything else is returned as it is."""
     try:

@@ -38,8 +38,8 @@ def summarise(run: Path) -> dict:
     out = dict(report["overall"])
     out["generator"] = report["engine"]["generator"]
     out["model_called"] = len(called)
-    for key in ("first_token_s", "answer_s"):
-        values = [t[key] for t in called]
+    for key in ("first_token_s", "answer_s", "llm_prompt_tokens", "llm_prompt_tok_s", "llm_gen_tok_s"):
+        values = [t[key] for t in called if key in t]
         out[f"{key}.p50"] = statistics.median(values) if values else None
         out[f"{key}.p95"] = _pct(values, 95)
     out["total_s.p50"] = report["latency"]["total_s"]["p50"]
@@ -77,6 +77,9 @@ def main(args: list[str]) -> None:
         ("first_token_s.p95", "time to first token, p95 (s)"),
         ("answer_s.p50", "full answer (generate + check), p50 (s)"),
         ("answer_s.p95", "full answer (generate + check), p95 (s)"),
+        ("llm_prompt_tokens.p50", "prompt tokens, p50"),
+        ("llm_prompt_tok_s.p50", "prompt reading, tokens/s, p50"),
+        ("llm_gen_tok_s.p50", "generation, tokens/s, p50"),
     ]
     for key, label in rows:
         print(f"| {label} | " + " | ".join(fmt(r.get(key)) for _, r in runs) + " |")

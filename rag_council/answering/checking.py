@@ -120,9 +120,9 @@ def check_claims(
                         m for m in valid if len(valid) == 1 or checker.check(text, [texts[m - 1]]).supported
                     ]
                     markers = alone or valid
-                    check = f"{checker.name}: supported by {markers} (score {verdict.score:.2f})"
+                    check = f"{checker.name}: supported by passage(s) {markers} (score {verdict.score:.2f})"
                 else:
-                    check = f"{checker.name}: not supported by {valid} ({'; '.join(verdict.reasons[:2])})"
+                    check = f"{checker.name}: not supported by passage(s) {valid} ({'; '.join(verdict.reasons[:2])})"
             if not supported:
                 best: tuple[float, int] | None = None
                 for m in range(1, len(passages) + 1):
@@ -133,7 +133,9 @@ def check_claims(
                         best = (v.score, m)
                 if best is not None:
                     supported, markers = True, [best[1]]
-                    moved = f"moved from {valid} to [{best[1]}]" if valid else f"cited [{best[1]}]"
+                    moved = (
+                        f"moved from passage(s) {valid} to {best[1]}" if valid else f"cited passage {best[1]}"
+                    )
                     check = f"{checker.name}: {moved} (score {best[0]:.2f})"
                     report.moved += 1
                 elif not check:

@@ -15,10 +15,13 @@ from ..types import Hit
 DECLINE = "The documents do not say."
 
 SYSTEM = (
-    "You are a careful assistant for council records. Read the passages, then answer the question "
-    "in 1-3 sentences. After each sentence put the passage number in square brackets, e.g. "
-    '"The committee approved the plan [2]." Use only what the passages say; quote resolutions and '
-    f'responses word for word. If they contain nothing relevant, write: "{DECLINE}"'
+    "You answer questions about a local council's records using only the numbered passages. "
+    "Quote resolutions and responses word for word. "
+    f'If the passages contain nothing relevant, write only: "{DECLINE}"'
+)
+# Put last, next to the question: the small model follows it more reliably there.
+FORMAT = (
+    "Answer in 1-3 sentences. End every sentence with the number of its passage in square brackets, like [1]."
 )
 
 
@@ -76,7 +79,10 @@ def format_passages(question: str, passages: list[Hit], max_chars: int) -> str:
 
 
 def messages(question: str, passages: list[Hit], max_chars: int = 700) -> list[dict[str, str]]:
-    user = f"Passages:\n\n{format_passages(question, passages, max_chars)}\n\nQuestion: {squash(question)}"
+    user = (
+        f"Passages:\n\n{format_passages(question, passages, max_chars)}\n\n"
+        f"Question: {squash(question)}\n{FORMAT}"
+    )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 

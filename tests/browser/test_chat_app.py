@@ -213,7 +213,20 @@ def test_upload_a_file_and_ask_about_it(page, app_url, tmp_path):
     assert "parks-minutes.txt" in page.locator("#documents").inner_text()
     screenshot(page, "08-library-upload")
 
+    # The feedback given so far downloads as JSON Lines for evaluators.
+    page.click("#feedback-export")
+    link = page.locator("#feedback-file a[download$='.jsonl']")
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        link.click()
+    entries = [json.loads(x) for x in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+    assert entries and {"rating", "question", "answer", "sources"} <= set(entries[-1])
+
     page.get_by_role("tab", name="Ask").click()
+    page.click("#controls button, #controls .label-wrap")
+    page.click("#committee input")
+    assert page.locator("ul[role=listbox] li:has-text('Example Scrutiny Committee')").count() == 1
+    page.keyboard.press("Escape")
     bot = _ask(page, "When will the Riverside playground reopen?")
     assert "1 May 2025" in bot and "[1]" in bot
     screenshot(page, "09-ask-uploaded")

@@ -46,12 +46,16 @@ def test_similar_questions_say_who_asked_when_and_what_the_council_said(engine):
 
 
 def test_every_statement_of_the_draft_cites_a_verbatim_reference(engine):
-    draft = build_draft(engine, "When will the number of special guardianship orders be increased?")
+    # The hash embedder's similarities are not MiniLM's: quote any earlier response found.
+    draft = build_draft(
+        engine, "When will the number of special guardianship orders be increased?", min_similarity=0.0
+    )
     assert draft.text.startswith("Thank you for your question.")
     markers = {r.marker for r in draft.references}
     assert markers == set(range(1, len(markers) + 1)) and markers
     for paragraph in draft.text.split("\n\n")[1:]:
-        assert "[" in paragraph, paragraph  # every statement cites
+        # every statement cites, or the draft says plainly that the documents do not answer
+        assert "[" in paragraph or paragraph.startswith("We could not find"), paragraph
     doc = engine.index.document(draft.references[0].doc_id)
     for ref in draft.references:
         assert ref.quote in doc.text

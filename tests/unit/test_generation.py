@@ -96,7 +96,7 @@ def test_a_citation_to_a_passage_that_does_not_support_moves_to_the_one_that_doe
     answer, _ = ask("The central library will open on Sundays from 1 June 2025. [1]")
     assert not answer.abstained
     [claim] = answer.claims
-    assert claim.supported and "moved from [1] to [2]" in claim.check
+    assert claim.supported and "moved from passage(s) [1] to 2" in claim.check
     assert [c.chunk.chunk_id for c in answer.citations] == ["c2"]
     assert "moved" in answer.notice
 

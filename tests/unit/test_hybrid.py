@@ -26,7 +26,13 @@ def index(request, settings: Settings, tmp_path: Path) -> Index:
 
 
 def test_tokens_keep_numbers_and_amounts_and_stem_words():
-    assert tokens("The £4.2 million budget for 2016-17 orders") == ["£4.2", "million", "budget", "2016-17", "order"]
+    assert tokens("The £4.2 million budget for 2016-17 orders") == [
+        "£4.2",
+        "million",
+        "budget",
+        "2016-17",
+        "order",
+    ]
 
 
 def test_keyword_search_finds_exact_terms(index: Index):
@@ -38,7 +44,11 @@ def test_keyword_index_follows_changes_and_removals(index: Index):
     folder: Path = index.docs_folder  # type: ignore[attr-defined]
     (folder / "library.txt").write_text("The central library closes on Mondays from July.")
     index.ingest([folder])
-    assert KeywordRetriever(index).retrieve("library Mondays", 1)[0].chunk.text.startswith("The central library closes")
+    assert (
+        KeywordRetriever(index)
+        .retrieve("library Mondays", 1)[0]
+        .chunk.text.startswith("The central library closes")
+    )
     assert all("Sundays" not in h.chunk.text for h in KeywordRetriever(index).retrieve("Sundays", 3))
     index.remove(["sgo.txt"])
     assert all(h.chunk.document != "sgo.txt" for h in KeywordRetriever(index).retrieve("guardianship", 3))
