@@ -42,13 +42,16 @@ class ExtractiveGenerator:
         terms = content_terms(question)
         best_hit = max(h.score for h in passages) or 1.0
         scored: list[tuple[float, int, int, int]] = []
+        asks_about_questions = re.search(
+            r"\b(ask|asked|asking|question|questions|enquir\w*|quer\w*)\b", question, re.I
+        )
         for i, (number, a, b) in enumerate(units):
             unit_terms = {stem(w) for w in words(texts[i])}
             coverage = sum(t in unit_terms for t in terms) / len(terms) if terms else 0.0
             prior = passages[number - 1].score / best_hit
             score = 0.55 * float(cos[i]) + 0.30 * coverage + 0.15 * prior
-            if texts[i].endswith("?"):
-                score -= 0.08  # a question restated in the documents rarely answers it
+            if texts[i].rstrip("\"'”’)").endswith("?") and not asks_about_questions:
+                continue  # a question in the records (a public question, say) answers nothing
             scored.append((score, number, a, b))
         scored.sort(key=lambda s: -s[0])
         chosen: list[tuple[int, int, int, float]] = []
