@@ -84,19 +84,25 @@ def test_answer_streams_with_sources_and_a_source_opens_highlighted(page, app_ur
     sources = page.locator("#source-list label")
     assert sources.count() >= 2
     assert sources.first.inner_text().startswith("[1]")
-    # Clicking source 2 in the answer opens it beside the chat ...
+    # Clicking source 2 in the answer opens that passage beside the chat, highlighted ...
     page.locator("#chat .bot-row").last.locator("a[href$='#source-2']").click()
     page.wait_for_selector("#passage .label:has-text('[2]')")
     assert page.locator("#source-list input:checked").get_attribute("value") == "c2"
     passage = page.locator("#passage .passage")
     label = passage.locator(".label").inner_text()
-    meta = passage.locator(".meta").inner_text()
     mark = passage.locator("mark").inner_text()
-    assert "Committee" in label and "2023" in label
-    assert "Children and Young People Scrutiny Committee" in meta and "14 November 2023" in meta
+    listed = sources.nth(1).inner_text()
+    assert label.startswith("[2]") and label[4:].split(",")[0] in listed  # the same source as in the list
     assert len(mark) > 20 and " ".join(mark.split())[:40] in " ".join(bot.split())
-    # The mark sits inside the passage: the full chunk text is shown around it.
-    assert len(passage.locator("pre").inner_text()) > len(mark)
+    assert len(passage.locator("pre").inner_text()) > len(mark)  # the whole passage around the mark
+    # ... and the source that says "105 children" is labelled with its meeting and committee.
+    number = next(i for i in range(sources.count()) if "105 children" in sources.nth(i).inner_text()) + 1
+    page.locator("#chat .bot-row").last.locator(f"a[href$='#source-{number}']").click()
+    page.wait_for_selector(f"#passage .label:has-text('[{number}]')")
+    passage = page.locator("#passage .passage")
+    meta = passage.locator(".meta").inner_text()
+    assert "Children and Young People Scrutiny Committee" in meta and "14 November 2023" in meta
+    assert "105 children" in passage.locator("mark").inner_text()
     screenshot(page, "02-source-highlighted")
 
     # The original file opens through the app; files that are not indexed do not.
