@@ -175,8 +175,10 @@ class Index:
                 report.skipped.append(
                     SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}")
                 )
-        if report.added or report.replaced or not self._keyword_in_step():
+        if report.added or report.replaced:
             self.rebuild_keyword_index()
+        else:
+            self._checked_keyword_index()
         if progress:
             progress("", total, total)
         report.documents = len(self.manifest.documents)
@@ -281,9 +283,14 @@ class Index:
     def all_chunk_ids(self) -> list[str]:
         return [i for r in self.records() for i in r.chunk_ids]
 
-    def _keyword_in_step(self) -> bool:
-        current = KeywordIndex.load(self.directory / "bm25") if self._keyword is None else self._keyword
-        return current is not None and current.signature == signature(self.all_chunk_ids())
+    def _checked_keyword_index(self) -> KeywordIndex:
+        """The keyword index, rebuilt when it is missing or its chunk ids are not the
+        manifest's (after a crash, say)."""
+        current = self._keyword or KeywordIndex.load(self.directory / "bm25")
+        if current is None or current.signature != signature(self.all_chunk_ids()):
+            return self.rebuild_keyword_index()
+        self._keyword = current
+        return current
 
     def rebuild_keyword_index(self) -> KeywordIndex:
         """BM25 over every chunk the store holds (with its heading and label, like the vectors)."""
@@ -296,12 +303,7 @@ class Index:
 
     @property
     def keyword(self) -> KeywordIndex:
-        if self._keyword is None:
-            loaded = KeywordIndex.load(self.directory / "bm25")
-            if loaded is None or loaded.signature != signature(self.all_chunk_ids()):
-                loaded = self.rebuild_keyword_index()
-            self._keyword = loaded
-        return self._keyword
+        return self._keyword or self._checked_keyword_index()
 
     def keyword_search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """BM25 hits, best first, filtered like the vector search."""
