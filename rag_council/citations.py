@@ -74,9 +74,8 @@ def cite(claims: list[Claim], passages: list[Hit]) -> tuple[str, list[Claim], li
         text = passages[passage - 1].chunk.text
         merged: list[tuple[int, int]] = []
         for a, b in sorted(spans):
-            if merged and a <= merged[-1][1] + 1 + (
-                len(text[merged[-1][1] : a]) - len(text[merged[-1][1] : a].lstrip())
-            ):
+            gap = text[merged[-1][1] : a] if merged else ""
+            if merged and len(gap.lstrip()) <= 1:  # overlapping, or only spaces (and one stray mark) between
                 merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
             else:
                 merged.append((a, b))
