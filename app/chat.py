@@ -10,7 +10,6 @@ from typing import Any
 import gradio as gr
 
 from rag_council import Answer, Filters
-from rag_council.conversation import standalone_question
 from rag_council.errors import RagCouncilError
 
 from .context import AppContext
@@ -133,7 +132,7 @@ def build_chat_tab(ctx: AppContext) -> dict[str, Any]:
                 passage_html(None),
             )
             return
-        standalone = standalone_question(asked_, message)
+        standalone = engine.standalone(asked_, message)
         final: Answer | None = None
         for partial in engine.stream(standalone, filters):
             final = partial

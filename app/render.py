@@ -180,6 +180,8 @@ def answer_markdown(answer: Answer) -> str:
         text += "\n\n**Nearest sources** (none of them answers the question)\n" + "\n".join(
             f"- {h.chunk.label}" for h in answer.retrieved[:5]
         )
+    if answer.understood:
+        text += f"\n\n*Looked first at: {_md(answer.understood)}*"
     return text
 
 

@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from rag_council import BUNDLED_CORPUS, SentenceTransformerEmbedder, Settings, build_index, open_index
-from rag_council.retrieval import make_retriever
+from rag_council.retrieval import variants
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,10 +57,7 @@ def main() -> None:
     ]
     questions = questions[: args.questions]
     r = settings.retrieval
-    for mode in ("dense", "keyword", "hybrid"):
-        retriever = make_retriever(
-            engine.index, mode, r.candidates, r.rrf_k, r.dense_weight, r.keyword_weight
-        )
+    for name, retriever in variants(engine.index, r).items():
         retriever.retrieve("warm up", r.top_k)
         times = []
         for q in questions:
@@ -68,9 +65,14 @@ def main() -> None:
             retriever.retrieve(q, r.top_k)
             times.append(time.perf_counter() - t)
         print(
-            f"retrieve {mode:7s}: p50 {1000 * statistics.median(times):6.1f} ms  p95 {1000 * pct(times, 0.95):6.1f} ms"
-            f"  ({len(times)} questions, top {r.top_k})"
+            f"retrieve, {name:45s}: p50 {1000 * statistics.median(times):6.1f} ms  "
+            f"p95 {1000 * pct(times, 0.95):6.1f} ms  ({len(times)} questions, top {r.top_k})"
         )
+    load = os.getloadavg()[0]
+    print(
+        f"load average while timing: {load:.1f} on {os.cpu_count()} cores"
+        + ("  (busy: figures inflated)" if load > 1.5 else "")
+    )
     totals, answers = [], []
     for q in questions:
         answer = engine.ask(q)

@@ -195,6 +195,8 @@ def format_answer(answer: Answer) -> str:
             snippet = " ".join(h.chunk.text.split())[:160]
             similarity = h.dense if h.dense is not None else h.score
             lines.append(f"  - {h.chunk.label} ({h.chunk.document}), similarity {similarity:.2f}: {snippet}…")
+    if answer.understood:
+        lines.append(f"(looked first at: {answer.understood})")
     return "\n".join(lines) + "\n"
 
 

@@ -2,16 +2,19 @@
 
 `standalone_question` is rule based (no model): a follow-up such as "and what did they decide?"
 borrows the previous question's actor ("scrutiny"), topic ("about SGOs") and date ("on 14 November
-2023"), so retrieval sees everything it needs. An LLM rewriter can replace it later; the rules stay
-as the offline default.
+2023"), so retrieval sees everything it needs. `rewrite_follow_up` asks an LLM instead when one is
+configured (any generator with a `complete(prompt)` method: local or openai), checks that what it
+wrote is a question about the same things, and falls back to the rules otherwise.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .text import stem
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -106,6 +109,69 @@ def standalone_question(history: Sequence[str], question: str) -> str:
         # no subject found to carry over: keep the whole previous question in view
         body += f" ({previous.strip().rstrip('?. ')})"
     return body + "?"
+
+
+REWRITE_PROMPT = """Rewrite the follow-up as one standalone question about council records. \
+Keep every name, date, committee and topic it needs from the earlier questions. \
+Do not answer it. Reply with the question only.
+
+Earlier questions:
+{history}
+
+Follow-up: {question}
+Standalone question:"""
+
+
+def _plausible_rewrite(text: str, history: Sequence[str], question: str) -> str | None:
+    """The LLM's rewrite when it looks like a standalone question about the same things."""
+    from .text import content_terms
+
+    line = next((ln.strip() for ln in text.strip().splitlines() if ln.strip()), "")
+    line = re.sub(r"^(?:standalone question|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip(" \"'“”")
+    if not line or len(line) > 3 * (len(question) + len(history[-1] if history else "")) + 40:
+        return None
+    if re.search(r"\[\d+\]|documents (?:do|does) not", line, re.IGNORECASE):
+        return None  # an answer, not a question
+    known = set(content_terms(" ".join([*history[-3:], question])))
+    own = set(content_terms(line))
+    if not own or len(own - known - _REWRITE_FREE) > 1 or not own & known:
+        return None  # it brought in things no question mentioned
+    return line if line.endswith("?") else line + "?"
+
+
+# Words a rewrite may add that were in no question (question words and glue).
+_REWRITE_FREE = frozenset(
+    stem(w)
+    for w in (
+        "decide",
+        "decided",
+        "decision",
+        "say",
+        "said",
+        "council",
+        "committee",
+        "meeting",
+        "agreed",
+        "happen",
+    )
+)
+
+
+def rewrite_follow_up(
+    history: Sequence[str], question: str, complete: Callable[[str], str] | None = None
+) -> str:
+    """The question made standalone: by the LLM behind `complete` when given (and when its
+    rewrite passes the checks), else by the rules of `standalone_question`."""
+    question = " ".join(question.split())
+    earlier = [h for h in history if h and h.strip()]
+    if complete is None or not earlier or not question or not is_follow_up(question):
+        return standalone_question(history, question)
+    prompt = REWRITE_PROMPT.format(history="\n".join(f"- {h}" for h in earlier[-3:]), question=question)
+    try:
+        rewritten = _plausible_rewrite(complete(prompt), earlier, question)
+    except Exception:  # a model that fails must not stop the conversation: the rules answer
+        rewritten = None
+    return rewritten or standalone_question(history, question)
 
 
 # --- answerers ---------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from .answering import NO_ANSWER, Generator, is_decline, make_generator
 from .answering.checking import check_claims
 from .citations import cite, parse_claims
+from .context import with_context
+from .conversation import rewrite_follow_up
 from .embedding import Embedder, make_embedder
 from .index import Index
 from .retrieval import Retriever, make_retriever
@@ -47,8 +49,7 @@ class Engine:
         settings' answer.generator: extractive, local or openai)."""
         embedder = embedder or make_embedder(settings.embedder)
         index = Index.open(settings, embedder)
-        r = settings.retrieval
-        retriever = make_retriever(index, r.mode, r.candidates, r.rrf_k, r.dense_weight, r.keyword_weight)
+        retriever = make_retriever(index, settings.retrieval)
         return cls(settings, index, retriever, make_generator(settings, embedder, generator))
 
     def with_generator(self, generator: Generator | str) -> Engine:
@@ -60,6 +61,12 @@ class Engine:
             generator = make_generator(self.settings, embedder, generator)
         return Engine(self.settings, self.index, self.retriever, generator, self.checker)
 
+    def standalone(self, history: list[str], question: str) -> str:
+        """A follow-up rewritten to stand alone from the conversation's earlier (standalone)
+        questions: by the generator's LLM when it has one, else by rules
+        (see rag_council.conversation)."""
+        return rewrite_follow_up(history, question, getattr(self.generator, "complete", None))
+
     def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:
         final: Answer | None = None
         for partial in self.stream(question, filters, top_k):
@@ -70,7 +77,24 @@ class Engine:
     def stream(
         self, question: str, filters: Filters | None = None, top_k: int | None = None
     ) -> Iterator[Answer]:
-        """Yields partial answers while text is generated; the last one is final and checked."""
+        """Yields partial answers while text is generated; the last one is final and checked.
+        Each says in `understood` what the retriever read from the question (dates, committee,
+        document type), so that a user can see why passages were preferred."""
+        understood = self.understood(question, filters)
+        for answer in self._stream(question, filters, top_k):
+            answer.understood = understood
+            yield answer
+
+    def understood(self, question: str, filters: Filters | None = None) -> str:
+        intent = getattr(self.retriever, "intent", None)
+        q = " ".join(question.split())
+        if intent is None or not q or len(q) > self.settings.answer.max_question_chars:
+            return ""
+        return intent(q, filters).describe()
+
+    def _stream(
+        self, question: str, filters: Filters | None = None, top_k: int | None = None
+    ) -> Iterator[Answer]:
         started = time.perf_counter()
         q = " ".join(question.split())
         limit = self.settings.answer.max_question_chars
@@ -103,9 +127,10 @@ class Engine:
             timings["total_s"] = time.perf_counter() - started
             yield self._decline(question, hits, filters, timings, "no passage is relevant enough")
             return
+        passages = self.passages(hits)
         parts: list[str] = []
         first_token: float | None = None
-        for piece in self.generator.stream(q, hits):
+        for piece in self.generator.stream(q, passages):
             if first_token is None:
                 first_token = time.perf_counter() - retrieved_at
             parts.append(piece)
@@ -123,7 +148,8 @@ class Engine:
             reason = raw[len(NO_ANSWER) :].strip(" :") if raw.startswith(NO_ANSWER) else ""
             yield self._decline(question, hits, filters, timings, reason or "the passages do not answer it")
             return
-        answer = self.check(question, raw, hits)
+        answer = self.check(question, raw, passages)
+        answer.retrieved = hits  # as retrieved; the citations hold the wider passages read
         timings["check_s"] = time.perf_counter() - retrieved_at - timings["generate_s"]
         timings["answer_s"] = time.perf_counter() - retrieved_at
         timings["total_s"] = time.perf_counter() - started
@@ -134,6 +160,14 @@ class Engine:
             return
         answer.timings = timings
         yield answer
+
+    def passages(self, hits: list[Hit]) -> list[Hit]:
+        """What the generator reads: the hits, each with its neighbours in the same section
+        when settings.retrieval.context is "neighbours" (see rag_council.context)."""
+        r = self.settings.retrieval
+        if r.context != "neighbours" or self.index is None:
+            return hits
+        return with_context(self.index, hits, r.context_chars)
 
     def check(self, question: str, raw: str, hits: list[Hit]) -> Answer:
         """The generator's text, checked sentence by sentence (see answering.checking) and cited.

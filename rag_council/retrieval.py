@@ -1,14 +1,18 @@
-"""Question -> ranked passages. Dense search over the index for now; hybrid search,
-question understanding and reranking build on this contract."""
+"""Question -> ranked passages. One method, `retrieve(question, k, filters)`; the default is
+the hybrid pipeline (HybridRetriever), and the single lists stay for comparison."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import replace
 from typing import Protocol
 
 from .documents.cleaning import normalise_for_match
 from .index import Index
+from .query import QueryIntent, understand
+from .rerank import NoReranker, Reranker, make_reranker
+from .settings import RetrievalSettings
 from .types import Filters, Hit
 
 
@@ -83,41 +87,77 @@ class KeywordRetriever:
 
 
 class HybridRetriever:
-    """Dense and BM25 candidates fused by weighted reciprocal rank fusion: a chunk scores
-    sum(weight / (rrf_k + rank)) over the two lists. A hit keeps its cosine (`dense`) and BM25
-    (`keyword`) scores; the cosine of a keyword-only hit is computed from its stored vector,
-    so that the engine judges relevance on one scale."""
+    """The default pipeline: candidates -> fusion -> question understanding -> rerank -> diversity.
+
+    1. Dense (MiniLM, Chroma) and keyword (BM25) candidates, `candidates` of each.
+    2. Weighted reciprocal rank fusion: a chunk scores sum(weight / (rrf_k + rank)).
+    3. Question understanding (rag_council.query): a passage that matches the dates, committee,
+       document type or document the question names gets its score raised by up to
+       `understand_boost` (x1.5 by default); explicit filters win over the question.
+    4. The best `rerank_depth` are reranked (rag_council.rerank; lexical by default).
+    5. Near-duplicate passages are dropped, and at most `max_per_section` of one section kept.
+
+    A hit keeps its cosine (`dense`) and BM25 (`keyword`) scores; the cosine of a keyword-only
+    hit is computed from its stored vector, so that the engine judges relevance on one scale."""
 
     def __init__(
         self,
         index: Index,
-        candidates: int = 30,
-        rrf_k: int = 60,
-        dense_weight: float = 1.0,
-        keyword_weight: float = 1.0,
+        settings: RetrievalSettings | None = None,
+        reranker: Reranker | None = None,
+        today: dt.date | None = None,
     ) -> None:
         self.index = index
-        self.candidates = candidates
-        self.rrf_k = rrf_k
-        self.weights = (dense_weight, keyword_weight)
+        self.settings = settings or RetrievalSettings()
+        self.reranker = reranker or NoReranker()
+        self.today = today
+        self.last_intent = QueryIntent()
+
+    def intent(self, question: str, filters: Filters | None = None) -> QueryIntent:
+        if not self.settings.understand:
+            return QueryIntent()
+        return understand(question, self.index.overview.catalogue, filters, self.today)
 
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        n = max(self.candidates, 3 * k)
+        s = self.settings
+        n = max(s.candidates, 3 * k)
         query = self.index.embedder.embed_query(question)
         dense = self.index.search_vector(query, n, filters)
         keyword = self.index.keyword_search(question, n, filters)
         fused: dict[str, Hit] = {}
         scores: dict[str, float] = {}
-        for weight, hits in zip(self.weights, (dense, keyword), strict=True):
+        for weight, hits in ((s.dense_weight, dense), (s.keyword_weight, keyword)):
             for rank, hit in enumerate(hits, start=1):
                 cid = hit.chunk.chunk_id
-                scores[cid] = scores.get(cid, 0.0) + weight / (self.rrf_k + rank)
+                scores[cid] = scores.get(cid, 0.0) + weight / (s.rrf_k + rank)
                 if cid in fused:
                     fused[cid] = replace(fused[cid], keyword=hit.keyword)
                 else:
                     fused[cid] = hit
-        order = sorted(scores, key=lambda cid: (-scores[cid], cid))[: 3 * k]
+        intent = self.last_intent = self.intent(question, filters)
+        if not intent.is_empty() and s.understand_candidates:
+            # Candidates from the part of the index the question points at, fused like the rest.
+            narrowed = intent.narrowed(filters)
+            m = s.understand_candidates
+            extra = (
+                (s.dense_weight, self.index.search_vector(query, m, narrowed)),
+                (s.keyword_weight, self.index.keyword_search(question, m, narrowed)),
+            )
+            for weight, hits in extra:
+                for rank, hit in enumerate(hits, start=1):
+                    cid = hit.chunk.chunk_id
+                    scores[cid] = scores.get(cid, 0.0) + weight / (s.rrf_k + rank)
+                    if cid not in fused:
+                        fused[cid] = hit
+                    elif hit.keyword is not None:
+                        fused[cid] = replace(fused[cid], keyword=hit.keyword)
+        if not intent.is_empty():
+            for cid, hit in fused.items():
+                scores[cid] *= 1.0 + s.understand_boost * intent.match(hit.chunk)
+        pool = max(s.rerank_depth, 3 * k)
+        order = sorted(scores, key=lambda cid: (-scores[cid], cid))[:pool]
         ranked = [replace(fused[cid], score=scores[cid], rank=i) for i, cid in enumerate(order, start=1)]
+        ranked = self.reranker.rerank(question, ranked)
         missing = [h.chunk.chunk_id for h in ranked if h.dense is None]
         if missing:
             vectors = self.index.store.vectors(missing)
@@ -127,19 +167,55 @@ class HybridRetriever:
                 else h
                 for h in ranked
             ]
-        return drop_duplicates(ranked, k)
+        return limit_per_section(drop_duplicates(ranked), s.max_per_section, k)
 
 
-def make_retriever(
-    index: Index,
-    mode: str,
-    candidates: int = 30,
-    rrf_k: int = 60,
-    dense_weight: float = 1.0,
-    keyword_weight: float = 1.0,
-) -> Retriever:
-    if mode == "dense":
+def limit_per_section(hits: list[Hit], per_section: int, k: int) -> list[Hit]:
+    """The first k hits with at most `per_section` from one section (0: no limit); renumbered."""
+    kept: list[Hit] = []
+    count: dict[tuple[str, str], int] = {}
+    for hit in hits:
+        key = (hit.chunk.doc_id, hit.chunk.section)
+        if per_section and count.get(key, 0) >= per_section:
+            continue
+        count[key] = count.get(key, 0) + 1
+        kept.append(hit)
+        if len(kept) == k:
+            break
+    return [replace(h, rank=rank) for rank, h in enumerate(kept, start=1)]
+
+
+def make_retriever(index: Index, settings: RetrievalSettings, today: dt.date | None = None) -> Retriever:
+    """The retriever the settings ask for. "dense" and "keyword" are the single lists (for
+    comparison); "hybrid" is the whole pipeline."""
+    if settings.mode == "dense":
         return DenseRetriever(index)
-    if mode == "keyword":
+    if settings.mode == "keyword":
         return KeywordRetriever(index)
-    return HybridRetriever(index, candidates, rrf_k, dense_weight, keyword_weight)
+
+    def stats() -> tuple[dict[str, int], int]:
+        overview = index.overview
+        return overview.document_frequency, overview.chunks
+
+    reranker = make_reranker(settings.rerank, settings.rerank_model, settings.rerank_weight, stats)
+    return HybridRetriever(index, settings, reranker, today)
+
+
+def variants(index: Index, settings: RetrievalSettings) -> dict[str, Retriever]:
+    """The single lists and the hybrid pipeline stage by stage, for comparisons
+    (evals/compare_retrievers.py, bench/ingest_query.py). The last is the configured pipeline."""
+    hybrid = settings.model_copy(update={"mode": "hybrid"})
+    return {
+        "dense (MiniLM, Chroma)": make_retriever(index, settings.model_copy(update={"mode": "dense"})),
+        "BM25 (bm25s)": make_retriever(index, settings.model_copy(update={"mode": "keyword"})),
+        "hybrid: fusion only": make_retriever(
+            index, hybrid.model_copy(update={"understand": False, "rerank": "none"})
+        ),
+        "hybrid: + question understanding": make_retriever(
+            index, hybrid.model_copy(update={"rerank": "none"})
+        ),
+        f"hybrid: + {settings.rerank} rerank, no understanding": make_retriever(
+            index, hybrid.model_copy(update={"understand": False})
+        ),
+        f"hybrid: understanding + {settings.rerank} rerank (default)": make_retriever(index, hybrid),
+    }

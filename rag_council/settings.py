@@ -63,6 +63,31 @@ class RetrievalSettings(BaseModel):
     # minute numbers, amounts), so dense ranks count half (hit@1 0.62, MRR 0.72 vs 0.59/0.69 equal).
     dense_weight: float = Field(0.5, ge=0)
     keyword_weight: float = Field(1.0, ge=0)
+    # Question understanding (rag_council.query): dates, periods, committees, document types
+    # and document titles named in the question raise the passages that match them by up to
+    # `understand_boost` (x1.25) ...
+    # Explicit filters always win over what is read from the question.
+    understand: bool = True
+    understand_boost: float = Field(0.25, ge=0)
+    # ... and this many extra candidates (of each list) come from the part of the index the
+    # question points at (0: none), so that a matching passage outside the top candidates can
+    # still be found.
+    understand_candidates: int = Field(30, ge=0, le=200)
+    # Reranking (rag_council.rerank) of the best `rerank_depth` fused candidates:
+    # "lexical" rescoring by exact overlap of the question's terms, phrases, numbers and names;
+    # "cross-encoder" a sentence-transformers CrossEncoder loaded from `rerank_model` (a local
+    # folder; none ships on PyPI); "none" keeps the fused order.
+    rerank: Literal["lexical", "cross-encoder", "none"] = "lexical"
+    rerank_model: str = ""
+    rerank_depth: int = Field(20, ge=1, le=200)
+    rerank_weight: float = Field(1.0, ge=0)
+    # Diversity: near-duplicate passages are always dropped; at most this many passages of one
+    # section reach the top k (0: no limit).
+    max_per_section: int = Field(0, ge=0)
+    # Context (rag_council.context): the answerer reads each passage with its neighbours in
+    # the same section, up to `context_chars` characters per passage ("none" to switch off).
+    context: Literal["neighbours", "none"] = "neighbours"
+    context_chars: int = Field(1600, ge=200)
 
 
 class LocalLLMSettings(BaseModel):
@@ -77,9 +102,19 @@ class LocalLLMSettings(BaseModel):
     threads: int = Field(0, ge=0)  # 0: all cores (at most 8)
     n_ctx: int = Field(4096, ge=512)
     # Prompt reading dominates on a CPU: few passages, each clipped around the question's words.
-    max_passages: int = Field(3, ge=1, le=10)
+    # Two (the best clipped to 900 characters, the other to 450): ~340 prompt tokens instead of
+    # ~450 with three, and on the sample it answered more and better (evals/generators/README.md).
+    max_passages: int = Field(2, ge=1, le=10)
     passage_chars: int = Field(450, ge=100)
     max_tokens: int = Field(100, ge=16, le=2048)
+    # When the model declines, or none of its sentences survives checking: "extractive" shows the
+    # passages' own sentences instead (with a notice saying so), "decline" declines.
+    fallback: Literal["extractive", "decline"] = "extractive"
+    # ... but only when the best passage is at least this close to the question (cosine).
+    fallback_min_relevance: float = Field(0.0, ge=0.0, le=1.0)
+    # A JSON Lines file to append each answer's outcome to (the model's raw reply, whether the
+    # fallback was used, timings); empty: none. The evaluation's model-only figures read it.
+    trace_path: str = ""
 
 
 class OpenAISettings(BaseModel):

@@ -197,6 +197,7 @@ class Answer:
     claims: list[Claim] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notice: str = ""  # e.g. why the question was not answered
+    understood: str = ""  # what retrieval read from the question, e.g. "committee Cabinet"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -220,6 +221,7 @@ class Answer:
             "claims": [c.to_json() for c in self.claims],
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "notice": self.notice,
+            "understood": self.understood,
         }
 
 

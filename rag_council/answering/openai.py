@@ -90,3 +90,26 @@ class OpenAIGenerator:
 
     def generate(self, question: str, passages: list[Hit]) -> str:
         return "".join(self.stream(question, passages))
+
+    def complete(self, prompt: str) -> str:
+        """A plain completion (for follow-up rewriting and LLMSupportChecker)."""
+        import httpx
+
+        body: dict[str, Any] = {
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": 80,
+            "temperature": 0.0,
+        }
+        if self.settings.model:
+            body["model"] = self.settings.model
+        try:
+            response = httpx.post(
+                self.url, json=body, headers=self._headers(), timeout=self.settings.timeout_s
+            )
+            response.raise_for_status()
+            return response.json()["choices"][0]["message"]["content"] or ""
+        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"The server at {self.settings.base_url} did not complete: {exc}.",
+                "Check answer.openai.base_url, or use --generator extractive.",
+            ) from None

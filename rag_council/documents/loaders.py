@@ -18,6 +18,7 @@ from ..errors import (
     UnsupportedFileError,
 )
 from ..types import SkippedFile
+from .manifest import MANIFEST_NAME
 from .pdf import read_pdf_pages
 
 SUPPORTED = {
@@ -72,6 +73,8 @@ def discover(paths: list[Path]) -> Discovered:
             rel = file.relative_to(root)
             if any(part.startswith(".") for part in rel.parts):
                 continue  # hidden files and folders (.git, .DS_Store)
+            if file.name == MANIFEST_NAME:
+                continue  # the sidecar manifest describes the documents; it is not one
             resolved = file.resolve()
             if resolved in seen:
                 continue

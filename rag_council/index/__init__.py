@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +29,9 @@ from ..chunking import Chunker, chunking_signature, embedding_text
 from ..documents import discover, load_document
 from ..embedding import Embedder
 from ..errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
+from ..query import Catalogue
 from ..settings import Settings
+from ..text import stem, words
 from ..types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section, SkippedFile
 from .keyword import KeywordIndex, signature
 from .store import Store, make_store, matches, to_metadata, where_clause
@@ -101,6 +104,7 @@ class Index:
         self._chunker: Chunker | None = None
         self._docs: dict[str, Document] = {}
         self._keyword: KeywordIndex | None = None
+        self._overview: Overview | None = None
 
     # --- opening --------------------------------------------------------------------------
 
@@ -299,7 +303,28 @@ class Index:
         ids = [i for i in ids if i in chunks]
         texts = [f"{chunks[i].label}\n{embedding_text(chunks[i])}" for i in ids]
         self._keyword = KeywordIndex.build(self.directory / "bm25", ids, texts)
+        self._overview = Overview.of([chunks[i] for i in ids], self.manifest)
         return self._keyword
+
+    @property
+    def overview(self) -> Overview:
+        """What the index holds, for reading questions (committees, types, titles) and
+        weighting their words (document frequencies); kept in step with the chunks."""
+        if self._overview is None:
+            ids = self.all_chunk_ids()
+            self._overview = Overview.of(self.store.get(ids) if ids else [], self.manifest)
+        return self._overview
+
+    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> tuple[list[Chunk], list[Chunk]]:
+        """The chunks just before and after `chunk` in its document and section, in reading order."""
+        record = self.manifest.documents.get(chunk.document)
+        if record is None or chunk.chunk_id not in record.chunk_ids:
+            return [], []
+        at = record.chunk_ids.index(chunk.chunk_id)
+        wanted = record.chunk_ids[max(0, at - before) : at] + record.chunk_ids[at + 1 : at + 1 + after]
+        found = {c.chunk_id: c for c in self.store.get(wanted)} if wanted else {}
+        same = [found[i] for i in wanted if i in found and found[i].section == chunk.section]
+        return [c for c in same if c.seq < chunk.seq], [c for c in same if c.seq > chunk.seq]
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -322,6 +347,21 @@ class Index:
 
     def count(self) -> int:
         return self.store.count()
+
+
+@dataclass
+class Overview:
+    catalogue: Catalogue
+    document_frequency: dict[str, int]  # stemmed word -> chunks holding it
+    chunks: int
+
+    @classmethod
+    def of(cls, chunks: list[Chunk], manifest: Manifest) -> Overview:
+        df: Counter[str] = Counter()
+        for chunk in chunks:
+            df.update({stem(w) for w in words(f"{chunk.label} {chunk.text}")})
+        titles = {name: record.title for name, record in manifest.documents.items()}
+        return cls(Catalogue.of(chunks, titles), dict(df), len(chunks))
 
 
 def _store_record(settings: Settings) -> dict[str, Any]:

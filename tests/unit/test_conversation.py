@@ -54,3 +54,48 @@ def test_only_real_answerers_are_offered():
     assert available_answerers(Settings())[0] == "extractive"
     assert "openai" not in available_answerers(Settings())
     assert "openai" in available_answerers(Settings(answer={"openai": {"base_url": "http://127.0.0.1:9/v1"}}))
+
+
+# --- follow-ups rewritten by an LLM when one is configured ---------------------------------
+
+HISTORY = ["What did scrutiny decide about special guardianship orders on 14 November 2023?"]
+
+
+def test_llm_rewrite_is_used_when_it_is_a_question_about_the_same_things():
+    from rag_council.conversation import rewrite_follow_up
+
+    prompts: list[str] = []
+
+    def complete(prompt: str) -> str:
+        prompts.append(prompt)
+        return "Standalone question: Why did scrutiny decide that about special guardianship orders?"
+
+    out = rewrite_follow_up(HISTORY, "and why?", complete)
+    assert out == "Why did scrutiny decide that about special guardianship orders?"
+    assert HISTORY[0] in prompts[0] and "and why?" in prompts[0]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Scrutiny noted the report on special guardianship orders [1].",  # an answer, with a marker
+        "Why did the football club buy a new stadium in Leeds?",  # things nobody asked about
+        "",
+    ],
+)
+def test_a_bad_llm_rewrite_falls_back_to_the_rules(reply: str):
+    from rag_council.conversation import rewrite_follow_up
+
+    assert rewrite_follow_up(HISTORY, "and why?", lambda _: reply) == standalone_question(HISTORY, "and why?")
+
+
+def test_a_failing_llm_or_a_standalone_question_never_calls_or_breaks():
+    from rag_council.conversation import rewrite_follow_up
+
+    def broken(_: str) -> str:
+        raise RuntimeError("model crashed")
+
+    assert rewrite_follow_up(HISTORY, "and why?", broken) == standalone_question(HISTORY, "and why?")
+    called: list[str] = []
+    q = "How many children were in care in March 2024?"
+    assert rewrite_follow_up(HISTORY, q, lambda p: called.append(p) or "x") == q and not called

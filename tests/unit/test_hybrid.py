@@ -9,6 +9,7 @@ from rag_council import HashEmbedder, Index, Settings
 from rag_council.index.keyword import tokens
 from rag_council.index.store import MemoryStore
 from rag_council.retrieval import HybridRetriever, KeywordRetriever
+from rag_council.settings import RetrievalSettings
 
 
 @pytest.fixture(params=["memory", "chroma"])
@@ -62,9 +63,55 @@ def test_keyword_index_rebuilds_itself_when_missing(index: Index, settings: Sett
 
 
 def test_hybrid_fuses_and_keeps_both_scores(index: Index):
-    hits = HybridRetriever(index, dense_weight=0.5).retrieve("Which orders were granted for 12 children?", 3)
+    hits = HybridRetriever(index, RetrievalSettings(dense_weight=0.5)).retrieve(
+        "Which orders were granted for 12 children?", 3
+    )
     assert hits[0].chunk.document == "sgo.txt"
     assert [h.rank for h in hits] == [1, 2, 3]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert all(h.dense is not None for h in hits)  # cosine known even for keyword-only hits
     assert hits[0].keyword is not None
+
+
+def test_question_understanding_raises_the_passages_of_the_named_time(settings: Settings, tmp_path: Path):
+    docs = tmp_path / "meetings"
+    docs.mkdir()
+    # Two meetings' resolutions; the June one matches the question's words better. The texts
+    # name no date, only the manifest does.
+    (docs / "june.txt").write_text("The committee noted the fostering report and agreed the fostering plan.")
+    (docs / "march.txt").write_text("The committee agreed the plan and noted the report on fostering.")
+    meta = docs / "manifest.toml"
+    meta.write_text(
+        '[documents."june.txt"]\ncommittee = "Cabinet"\ndate = "2017-06-22"\ndoc_type = "minutes"\n'
+        '[documents."march.txt"]\ncommittee = "Cabinet"\ndate = "2024-03-12"\ndoc_type = "minutes"\n'
+    )
+    idx = Index.create(settings, HashEmbedder(), store=MemoryStore())
+    report = idx.ingest([docs])
+    assert not report.skipped  # the sidecar manifest is no document
+    question = "What did cabinet agree about the fostering report and plan"
+    # BM25 alone (the hash embedder's signed features make the dense order arbitrary here)
+    plain = HybridRetriever(idx, RetrievalSettings(rerank="none", understand=False, dense_weight=0))
+    assert [
+        plain.retrieve(f"{question} {m}?", 2)[0].chunk.document for m in ("in 2017-18", "in 2023-24")
+    ] == [
+        "june.txt",
+        "june.txt",
+    ]
+    understanding = HybridRetriever(idx, RetrievalSettings(rerank="none", dense_weight=0))
+    # (labels carry the meeting date, so BM25 already matches "March 2024"; a financial year
+    # is in no label)
+    assert understanding.retrieve(f"{question} in 2023-24?", 2)[0].chunk.document == "march.txt"
+    assert understanding.last_intent.periods[0].text == "2023-24"
+    assert understanding.retrieve(f"{question} in 2017-18?", 2)[0].chunk.document == "june.txt"
+
+
+def test_at_most_so_many_passages_of_one_section():
+    from rag_council.retrieval import limit_per_section
+    from rag_council.types import Chunk, Hit
+
+    def hit(i: int, section: str) -> Hit:
+        return Hit(Chunk(f"c{i}", "d", "x.txt", f"text {i}", 0, 6, i, section=section), 1.0 - i / 10, i + 1)
+
+    hits = [hit(0, "A"), hit(1, "A"), hit(2, "A"), hit(3, "B")]
+    assert [h.chunk.chunk_id for h in limit_per_section(hits, 2, 3)] == ["c0", "c1", "c3"]
+    assert [h.rank for h in limit_per_section(hits, 0, 3)] == [1, 2, 3]
