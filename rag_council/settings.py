@@ -139,6 +139,9 @@ class AnswerSettings(BaseModel):
     unsupported: Literal["drop", "mark"] = "drop"
     # Below this retrieval score (cosine similarity) nothing is relevant enough to answer.
     min_retrieval_score: float = 0.30
+    # Decline an answer that lacks the kind of thing its question asks for ("how much" and no
+    # amount, "when" and no date; see rag_council.answer_kind).
+    check_answer_kind: bool = True
     # A sentence is used in an extractive answer only above this relevance.
     min_sentence_score: float = 0.42
     max_sentences: int = Field(4, ge=1, le=12)
