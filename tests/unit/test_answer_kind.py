@@ -26,6 +26,7 @@ from rag_council.answer_kind import asked_kind, missing_kind
         # questions of other forms are never affected
         ("What did scrutiny decide about co-opted members?", "The committee noted the report. [1]", None),
         ("When should a family be referred to a conference?", "Families are referred early. [1]", None),
+        ("When will the council increase SGOs?", "The strategy aims to increase SGOs. [1]", None),
     ],
 )
 def test_missing_kind(question: str, answer: str, missing: str | None):
