@@ -50,7 +50,9 @@ _RULES: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
         _DATE,
     ),
 ]
-_HOW_MUCH = re.compile(r"^\s*(?:by\s+)?how\s+much\b|^\s*what\s+(?:is|was|were|are)\s+the\s+(?:value|cost|price|amount)\b", re.I)
+_HOW_MUCH = re.compile(
+    r"^\s*(?:by\s+)?how\s+much\b|^\s*what\s+(?:is|was|were|are)\s+the\s+(?:value|cost|price|amount)\b", re.I
+)
 
 
 def asked_kind(question: str) -> tuple[str, re.Pattern[str]] | None:

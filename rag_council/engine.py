@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from .answering import NO_ANSWER, Generator, is_decline, make_generator
 from .answer_kind import missing_kind
+from .answering import NO_ANSWER, Generator, is_decline, make_generator
 from .answering.checking import check_claims
 from .citations import cite, parse_claims
 from .context import with_context
@@ -154,7 +154,9 @@ class Engine:
         kind = missing_kind(q, answer.text) if self.settings.answer.check_answer_kind else None
         if kind and not answer.abstained:
             answer.abstained = True
-            answer.notice = f"the passages closest to your question do not give the {kind.split()[-1]} asked for"
+            answer.notice = (
+                f"the passages closest to your question do not give the {kind.split()[-1]} asked for"
+            )
         timings["check_s"] = time.perf_counter() - retrieved_at - timings["generate_s"]
         timings["answer_s"] = time.perf_counter() - retrieved_at
         timings["total_s"] = time.perf_counter() - started

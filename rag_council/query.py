@@ -55,6 +55,9 @@ class Period:
     start: dt.date
     end: dt.date
     text: str
+    # A span of time ("between April 2022 and March 2023") is what the records report on, at
+    # meetings up to a year after it ends; a date or a month names the meeting itself.
+    reported_for: int = 0  # days after `end` that still match
 
     def describe(self) -> str:
         """'14 November 2023', 'November 2023', '2017', or '1 April 2016 to 31 March 2017'."""
@@ -73,7 +76,7 @@ class Period:
             day = dt.date.fromisoformat(iso[:10])
         except ValueError:
             return False
-        return self.start <= day <= self.end
+        return self.start <= day <= self.end + dt.timedelta(days=self.reported_for)
 
 
 def periods(question: str, today: dt.date | None = None) -> list[Period]:
@@ -123,7 +126,27 @@ def periods(question: str, today: dt.date | None = None) -> list[Period]:
         if free(m):
             year = today.year if m.group(1).lower() == "this" else today.year - 1
             add(m, dt.date(year, 1, 1), dt.date(year, 12, 31))
-    return found
+    return _ranges(question, found, taken)
+
+
+_RANGE_OPEN = re.compile(r"\b(?:between|from)\s+$", re.I)
+_RANGE_JOIN = re.compile(r"^\s*(?:and|to|until|till|-|–)\s*$", re.I)
+
+
+def _ranges(question: str, found: list[Period], spans: list[tuple[int, int]]) -> list[Period]:
+    """'between April 2022 and March 2023' and 'from 2017 to 2019' read as one span of time."""
+    ordered = sorted(zip(spans, found, strict=True), key=lambda x: x[0])
+    out: list[tuple[tuple[int, int], Period]] = []
+    for span, period in ordered:
+        if out:
+            (a, b), first = out[-1]
+            if _RANGE_JOIN.match(question[b : span[0]]) and _RANGE_OPEN.search(question[:a]):
+                merged = Period(first.start, period.end, question[a : span[1]], reported_for=366)
+                out[-1] = ((a, span[1]), merged)
+                continue
+        out.append((span, period))
+    # most specific first, as found
+    return [p for _, p in sorted(out, key=lambda x: (x[1].end - x[1].start, x[0]))]
 
 
 # Words that name a kind of council document in a question, by the doc_type they point at.

@@ -54,5 +54,7 @@ def test_engine_declines_an_answer_without_the_asked_for_amount(settings, tmp_pa
     assert "do not give the amount asked for" in answer.notice and answer.retrieved
     # the claims that were checked are kept, to show why
     assert answer.claims
-    off = settings.model_copy(update={"answer": settings.answer.model_copy(update={"check_answer_kind": False})})
+    off = settings.model_copy(
+        update={"answer": settings.answer.model_copy(update={"check_answer_kind": False})}
+    )
     assert not open_index(None, off, embedder=HashEmbedder()).ask(answer.question).abstained

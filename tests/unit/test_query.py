@@ -36,6 +36,8 @@ def spans(question: str) -> list[tuple[str, str]]:
         ("What did scrutiny say last November?", [("2025-11-01", "2025-11-30")]),
         ("What was agreed back in March?", [("2026-03-01", "2026-03-31")]),
         ("What did we decide last year?", [("2025-01-01", "2025-12-31")]),
+        ("How many left care between April 2022 and March 2023?", [("2022-04-01", "2023-03-31")]),
+        ("What changed from March 2017 to June 2019?", [("2017-03-01", "2019-06-30")]),
     ],
 )
 def test_dates_and_periods(question: str, expected: list[tuple[str, str]]):
@@ -58,6 +60,14 @@ def test_years_that_are_not_times_to_look_in(question: str):
 def test_last_month_of_the_same_name_is_a_year_back():
     assert periods("What was said last November?", dt.date(2026, 11, 5))[0].start == dt.date(2025, 11, 1)
     assert periods("What was said in November?", dt.date(2026, 11, 5))[0].start == dt.date(2026, 11, 1)
+
+
+def test_a_span_of_time_matches_meetings_reporting_on_it_within_a_year():
+    [span] = periods("How many left care between April 2022 and March 2023?", TODAY)
+    assert span.describe() == "1 April 2022 to 31 March 2023"
+    assert span.contains("2023-11-14") and not span.contains("2024-06-01") and not span.contains("2022-03-01")
+    [month] = periods("What was decided in November 2023?", TODAY)
+    assert not month.contains("2023-12-01")  # a month names the meeting itself
 
 
 def test_period_contains_iso_dates():
