@@ -147,7 +147,9 @@ class Engine:
             timings["answer_s"] = time.perf_counter() - retrieved_at
             timings["total_s"] = time.perf_counter() - started
             reason = raw[len(NO_ANSWER) :].strip(" :") if raw.startswith(NO_ANSWER) else ""
-            yield self._decline(question, hits, filters, timings, reason or "the passages do not answer it")
+            yield self._annotated(
+                self._decline(question, hits, filters, timings, reason or "the passages do not answer it")
+            )
             return
         answer = self.check(question, raw, passages)
         answer.retrieved = hits  # as retrieved; the citations hold the wider passages read
@@ -163,10 +165,17 @@ class Engine:
         if answer.abstained:
             declined = self._decline(question, hits, filters, timings, answer.notice)
             declined.claims = answer.claims  # what was checked, and why it failed
-            yield declined
+            yield self._annotated(declined)
             return
         answer.timings = timings
-        yield answer
+        yield self._annotated(answer)
+
+    def _annotated(self, answer: Answer) -> Answer:
+        """The generator's own account of the answer it just wrote, when it keeps one (the local
+        model's wrapper says when the shown sentences are the extractive fallback's quotes, and
+        which generator wrote each sentence)."""
+        annotate = getattr(self.generator, "annotate", None)
+        return annotate(answer) if callable(annotate) else answer
 
     def passages(self, hits: list[Hit]) -> list[Hit]:
         """What the generator reads: the hits, each with its neighbours in the same section

@@ -231,16 +231,22 @@ def negated(text: str) -> bool:
 
 
 def negated_terms(text: str, reach: int = 4) -> set[str]:
-    """Stems of the words within `reach` words after a negation: in 'did not constitute a
-    pecuniary interest' -> {'constitute', 'pecuniary', 'interest'}."""
-    tokens = [w.replace("'", "") for w in words(text)]
+    """Stems of the words within `reach` words after a negation and in its clause: in 'did not
+    constitute a pecuniary interest' -> {'constitute', 'pecuniary', 'interest'}."""
     out: set[str] = set()
-    for i, w in enumerate(tokens):
-        if w in _NEGATIONS or w in _CONTRACTED:
-            out.update(stem(t) for t in tokens[i + 1 : i + 1 + reach] if t not in STOPWORDS)
-        elif w.startswith("non-") and len(w) > 6:
-            out.add(stem(w[4:]))
+    # A negation reaches to the end of its clause at most: in 'there are no concerns, to a
+    # child in need plan' the child is not negated.
+    for clause in _CLAUSE_END.split(text):
+        tokens = [w.replace("'", "") for w in words(clause)]
+        for i, w in enumerate(tokens):
+            if w in _NEGATIONS or w in _CONTRACTED:
+                out.update(stem(t) for t in tokens[i + 1 : i + 1 + reach] if t not in STOPWORDS)
+            elif w.startswith("non-") and len(w) > 6:
+                out.add(stem(w[4:]))
     return out
+
+
+_CLAUSE_END = re.compile(r"[,;:!?()\n]|\.(?=\s|$)|\s[-–—]\s")
 
 
 def number_contexts(text: str, reach: int) -> dict[str, set[str]]:

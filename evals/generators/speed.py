@@ -1,5 +1,6 @@
 """Speed of a generator on gold questions: prompt and generation tokens/s, time to first token
 and to the full (checked) answer. Questions declined before the model is called are skipped.
+The load average before and after is printed: above the number of cores, timings are inflated.
 
 HF_HUB_OFFLINE=1 python evals/generators/speed.py evals/generators/sample.jsonl --generator local -n 10
 """
@@ -22,6 +23,7 @@ def main() -> None:
     args = p.parse_args()
     settings = Settings.load().with_generator(args.generator)
     engine = open_index(None, settings)
+    load_before = f"{os.getloadavg()[0]:.2f}"
     rows = []
     from pathlib import Path
 
@@ -33,11 +35,12 @@ def main() -> None:
         item = json.loads(line)
         answer = engine.ask(item["question"])
         t = answer.timings
-        if "first_token_s" in t:
+        if "first_token_s" in t and (args.generator == "extractive" or "llm_prompt_tokens" in t):
             rows.append(t)
     keys = ["llm_prompt_tokens", "llm_prompt_tok_s", "llm_generated_tokens", "llm_gen_tok_s",
             "first_token_s", "answer_s"]  # fmt: skip
     print(f"{len(rows)} questions, generator {args.generator}, {os.cpu_count()} CPUs")
+    print(f"load average before {load_before}, after {os.getloadavg()[0]:.2f} (1 min)")
     for key in keys:
         values = [r[key] for r in rows if key in r]
         if values:

@@ -27,9 +27,14 @@ def make_generator(settings: Settings, embedder: Embedder, name: str | None = No
     if kind == "extractive":
         return ExtractiveGenerator(embedder, settings.answer)
     if kind == "local":
+        from .fallback import GuardedGenerator
         from .local import LocalGenerator
 
-        return LocalGenerator(settings.answer.local)
+        s = settings.answer.local
+        fallback = ExtractiveGenerator(embedder, settings.answer) if s.fallback == "extractive" else None
+        return GuardedGenerator(
+            LocalGenerator(s), fallback, min_relevance=s.fallback_min_relevance, trace_path=s.trace_path
+        )
     if kind == "openai":
         from .openai import OpenAIGenerator
 

@@ -16,12 +16,12 @@ DECLINE = "The documents do not say."
 
 SYSTEM = (
     "You answer questions about a local council's records using only the numbered passages. "
-    "Quote resolutions and responses word for word. "
-    f'If the passages contain nothing relevant, write only: "{DECLINE}"'
+    "Copy the passages' own words: every sentence you write must be said in a passage."
 )
 # Put last, next to the question: the small model follows it more reliably there.
 FORMAT = (
-    "Answer in 1-3 sentences. End every sentence with the number of its passage in square brackets, like [1]."
+    "Answer in 1-3 sentences, in the passages' words. "
+    "End every sentence with the number of its passage in square brackets, like [1]."
 )
 
 
@@ -45,6 +45,8 @@ def clip(text: str, question: str, max_chars: int) -> str:
     wants_decision = bool(_ASKS_DECISION.search(question))
     scored = []
     for i, (a, b) in enumerate(spans):
+        if len(words(text[a:b])) < 3:
+            continue  # a list number or a stray heading: no room for it
         unit = {stem(w) for w in words(text[a:b])}
         score = len(terms & unit) + (2.5 if wants_decision and _DECISION.search(text[a:b]) else 0.0)
         scored.append((score, -i, a, b))
@@ -59,6 +61,8 @@ def clip(text: str, question: str, max_chars: int) -> str:
         used += length
         if used >= max_chars:
             break
+    if not chosen:
+        return squash(text[:max_chars])
     chosen.sort()
     out: list[str] = []
     last_end = None

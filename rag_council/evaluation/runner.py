@@ -92,9 +92,12 @@ def judge(
             M.quote_in_text(q, c.chunk.text) for c in answer.citations for q in item.quotes
         )
     alce: dict[str, Any] = {}
-    if not answer.abstained and answer.claims:
+    # What the reader is shown: sentences removed as unsupported are not (they keep the markers
+    # they had before the citations were renumbered; `answers.jsonl` still lists them).
+    shown = [c for c in answer.claims if c.supported is not False or c.text in answer.text]
+    if not answer.abstained and shown:
         passages = {c.marker: c.chunk.text for c in answer.citations}
-        alce = M.alce_citation_scores([(c.text, c.markers) for c in answer.claims], passages, support)
+        alce = M.alce_citation_scores([(c.text, c.markers) for c in shown], passages, support)
     fact_recall, missing = (None, [])
     if item.answerable:
         fact_recall, missing = M.key_fact_recall(item.answer, "" if answer.abstained else answer.text)

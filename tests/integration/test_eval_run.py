@@ -21,15 +21,15 @@ FLOORS = [
     "hit@5=0.88",  # 0.899
     "hit@10=0.92",  # 0.935
     "mrr=0.74",  # 0.755
-    "citation_hit=0.66",
-    "citation_recall=0.92",
-    "citation_precision=0.92",
-    "abstention_f1=0.10",
-    "false_abstention_rate=0.15",
-    "key_fact_recall=0.48",
-    "support.accuracy=0.77",
-    "support.precision=0.74",
-    "support.recall=0.80",
+    "citation_hit=0.77",  # 0.797
+    "citation_recall=0.94",  # 0.968
+    "citation_precision=0.94",  # 0.968
+    "abstention_f1=0.38",  # 0.439 (answers lacking the asked-for amount/number/date decline)
+    "false_abstention_rate=0.06",  # 0.029 (a ceiling)
+    "key_fact_recall=0.52",  # 0.546
+    "support.accuracy=0.80",  # 0.824
+    "support.precision=0.78",  # 0.805
+    "support.recall=0.82",  # 0.849
 ]
 
 pytestmark = pytest.mark.skipif(not GOLD.is_file(), reason="evals/gold.jsonl not written yet")

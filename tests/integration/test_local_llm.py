@@ -30,7 +30,14 @@ def test_the_local_model_streams_a_checked_cited_answer(local_engine):
         assert final.notice
         return
     assert len(answers) > 2  # text appeared before the checked answer
-    assert final.citations and all(c.supported for c in final.claims)
+    # Shown: the supported sentences (the model's, or the extractive fallback's quotes when none
+    # of the model's survived); the removed ones stay in the record, marked unsupported.
+    outcome = local_engine.generator.last_outcome
+    assert outcome.source in ("model", "fallback") and outcome.raw
+    shown = [c for c in final.claims if c.supported]
+    assert final.citations and shown and all(f"[{c.markers[0]}]" in final.text for c in shown)
+    if outcome.source == "fallback":
+        assert all(find_span(outcome.fallback_text, c.text) for c in shown)
     for citation in final.citations:
         assert citation.quote in citation.chunk.text
     assert any(find_span(c.chunk.text, "co-opted") for c in final.citations)
@@ -40,3 +47,17 @@ def test_the_local_model_declines_what_the_documents_do_not_say(local_engine):
     answer = local_engine.ask("What colour are the council's refuse lorries painted in 2031?")
     check_record(answer.to_json())
     assert answer.abstained and answer.citations == []
+    if "generate_s" in answer.timings:  # retrieval found passages: the generator was asked
+        outcome = local_engine.generator.last_outcome
+        # Declined before the model, by it, or because nothing it wrote checked out; not
+        # answered with quotes by the fallback either.
+        assert outcome.source == "declined" and not outcome.fallback_text
+
+
+def test_the_local_model_rewrites_a_follow_up_to_stand_alone(local_engine):
+    from rag_council.conversation import standalone_question
+
+    history = ["What did scrutiny decide about co-opted members on 14 November 2023?"]
+    rewritten = local_engine.standalone(history, "and who proposed it?")
+    assert rewritten != standalone_question(history, "and who proposed it?")  # the model's, not the rules'
+    assert rewritten.endswith("?") and "co-opt" in rewritten.lower() and "[" not in rewritten

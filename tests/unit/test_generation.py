@@ -299,3 +299,194 @@ def test_ask_streams_text_then_prints_the_checked_answer(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.index("Buses will be free") < out.index("checked against the sources")
     assert "Sources:" in out and "Buses" not in out[out.index("checked against") :]
+
+
+# ------------------------------------------------------------------ the guarded local generator
+
+
+class Counting(Scripted):
+    """Scripted, counting the pieces the caller took (a stopped model yields no more)."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.taken = 0
+        self.closed = False
+
+    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
+        self.calls += 1
+        try:
+            for i in range(0, len(self.reply), 7):
+                self.taken += 1
+                yield self.reply[i : i + 7]
+        finally:
+            self.closed = True
+
+
+QUOTED = "That Sunday opening be trialled for twelve months. [2]"
+
+
+def guarded(reply: str, fallback: str | None = QUOTED, hits: list[Hit] = HITS, **kw):
+    from rag_council.answering.fallback import GuardedGenerator
+
+    model = Counting(reply)
+    model.name = "local"
+    backup = Scripted(fallback) if fallback is not None else None
+    if backup is not None:
+        backup.name = "extractive"
+    generator = GuardedGenerator(model, backup, **kw)
+    engine = Engine(Settings(embedder={"kind": "hash"}), None, FixedRetriever(hits), generator)  # type: ignore[arg-type]
+    answer = engine.ask("When will the library open on Sundays?")  # the engine annotates it
+    check_record(answer.to_json())
+    return answer, generator, model, backup
+
+
+def test_a_supported_model_answer_stands_and_the_fallback_is_not_asked():
+    answer, generator, _, backup = guarded("The central library will open on Sundays from 1 June 2025. [2]")
+    assert not answer.abstained and generator.last_outcome.source == "model"
+    assert backup.calls == 0 and generator.notice() == ""
+    assert "Sundays" in answer.text and answer.notice == ""
+    assert answer.claims[0].check.startswith("written by local")
+
+
+def test_a_model_decline_is_cut_short_and_the_quoted_answer_shown_with_a_notice():
+    reply = "The documents do not say. " + "Anything else the model would ramble on about. " * 20
+    answer, generator, model, backup = guarded(reply)
+    assert model.closed and model.taken < 10  # stopped once the decline sentence was seen
+    assert backup.calls == 1 and generator.last_outcome.source == "fallback"
+    assert not answer.abstained and answer.text.startswith("That Sunday opening be trialled")
+    assert "could not be verified" in answer.notice and "the model declined" in answer.notice
+    assert [c.check.split(";")[0] for c in answer.claims] == ["written by extractive"]
+    assert answer.citations[0].chunk.chunk_id == "c2"
+
+
+def test_when_nothing_the_model_wrote_survives_the_quoted_answer_follows_it():
+    answer, generator, _, _ = guarded("Buses will be free for everyone from 2027 [1].")
+    assert not answer.abstained and "Buses" not in answer.text
+    assert answer.text.startswith("That Sunday opening be trialled")
+    model_claim, quoted = answer.claims
+    assert model_claim.supported is False and model_claim.check.startswith("written by local")
+    assert quoted.supported and quoted.check.startswith("written by extractive")
+    assert "no sentence of the model's answer is supported" in answer.notice
+    assert generator.last_outcome.raw == "Buses will be free for everyone from 2027 [1]."
+
+
+def test_with_fallback_decline_the_model_decline_stands():
+    answer, generator, _, _ = guarded("The documents do not say.", fallback=None)
+    assert answer.abstained and answer.citations == [] and generator.last_outcome.source == "declined"
+    answer, _, _, _ = guarded("Buses will be free for everyone from 2027 [1].", fallback=None)
+    assert answer.abstained and "supported by the passages" in answer.notice
+
+
+def test_a_fallback_that_finds_nothing_or_weak_retrieval_leaves_the_decline():
+    answer, _, _, _ = guarded("The documents do not say.", fallback=f"{NO_ANSWER}: nothing")
+    assert answer.abstained
+    weak = [_hit(1, TRANSPORT, dense=0.4), _hit(2, LIBRARY, dense=0.4)]
+    answer, generator, _, backup = guarded("The documents do not say.", hits=weak, min_relevance=0.5)
+    assert answer.abstained and backup.calls == 0
+    assert "retrieval too weak" in generator.last_outcome.reason
+
+
+def test_a_question_naming_what_no_passage_mentions_is_declined_without_the_model():
+    from rag_council.answering.fallback import GuardedGenerator
+
+    model = Counting("The central library will open on Sundays from 1 June 2025. [2]")
+    generator = GuardedGenerator(model, Scripted(QUOTED))
+    text = generator.generate("Will the library open on Sundays in 2031?", HITS)
+    assert text.startswith(NO_ANSWER) and "2031" in text
+    assert model.calls == 0 and generator.last_outcome.model_called is False
+
+
+def test_the_trace_records_the_model_reply_and_the_outcome(tmp_path):
+    trace = tmp_path / "trace.jsonl"
+    guarded("Buses will be free for everyone from 2027 [1].", trace_path=str(trace))
+    guarded("The central library will open on Sundays from 1 June 2025. [2]", trace_path=str(trace))
+    first, second = (json.loads(line) for line in trace.read_text().splitlines())
+    assert first["source"] == "fallback" and first["raw"].startswith("Buses") and first["fallback"]
+    assert second["source"] == "model" and second["question"].startswith("When will the library")
+
+
+def test_the_local_generator_is_guarded_with_the_extractive_fallback_by_default():
+    from rag_council.answering.extractive import ExtractiveGenerator
+    from rag_council.answering.fallback import GuardedGenerator
+
+    settings = Settings(embedder={"kind": "hash"})
+    generator = make_generator(settings, None, "local")  # type: ignore[arg-type]
+    assert isinstance(generator, GuardedGenerator) and generator.name == "local"
+    assert isinstance(generator.fallback, ExtractiveGenerator)
+    assert generator.settings is settings.answer.local  # the model's attributes show through
+    declining = Settings(embedder={"kind": "hash"}, answer={"local": {"fallback": "decline"}})
+    assert make_generator(declining, None, "local").fallback is None  # type: ignore[arg-type, union-attr]
+
+
+def test_the_prompt_leaves_out_list_numbers_when_clipping():
+    from rag_council.answering.prompt import clip
+
+    text = (
+        "1. "
+        + "The committee noted the report on school transport costs. " * 6
+        + "\n2.\n3.\nEnd of list here."
+    )
+    clipped = clip(text, "What about school transport costs?", 200)
+    assert clipped and "2." not in clipped and "3." not in clipped
+
+
+def test_a_negation_reaches_only_to_the_end_of_its_clause():
+    from rag_council.support import LexicalSupportChecker
+
+    passage = (
+        "This may lead to a decision that there are no concerns, to a child in need plan, or to an "
+        "initial child protection conference (which needs to take place within 15 working days)."
+    )
+    checker = LexicalSupportChecker()
+    assert checker.check("A child in need plan may follow.", [passage]).supported
+    assert not checker.check("There are concerns.", [passage]).supported  # still negated in its clause
+
+
+def test_a_decline_before_the_model_reports_no_model_timings():
+    from rag_council.answering.fallback import GuardedGenerator
+
+    model = Counting("The central library will open on Sundays from 1 June 2025. [2]")
+    model.last_timings = {"prompt_tokens": 400.0}
+    generator = GuardedGenerator(model, None)
+    generator.generate("When will the library open on Sundays?", HITS)
+    assert generator.last_timings == {"prompt_tokens": 400.0}
+    generator.generate("Will the library open on Sundays in 2031?", HITS)
+    assert generator.last_timings == {}
+
+
+def test_the_engine_shows_the_fallback_notice_once_and_each_thread_its_own_outcome():
+    import threading
+
+    answer, generator, _, _ = guarded("The documents do not say.")
+    assert answer.notice.count("could not be verified") == 1
+    assert answer.claims[0].check.count("written by") == 1
+    seen: list[object] = []
+    worker = threading.Thread(target=lambda: seen.append(generator.last_outcome))
+    worker.start()
+    worker.join()
+    assert seen == [None] and generator.last_outcome is not None  # outcomes are per thread
+
+
+def test_the_evaluation_judges_the_sentences_shown_not_the_removed_ones():
+    from rag_council.evaluation.gold import GoldItem
+    from rag_council.evaluation.runner import judge
+    from rag_council.types import Answer, Citation, Claim
+
+    passage = "the central library will open on Sundays from 1 June 2025"
+    chunk = HITS[1].chunk
+    shown = Claim("The central library will open on Sundays from 1 June 2025.", [1], True, "verbatim")
+    removed = Claim("Buses will be free for everyone from 2027.", [1], False, "unsupported")  # old marker
+    answer = Answer(
+        "When?",
+        f"{shown.text} [1]",
+        False,
+        citations=[Citation(1, chunk, passage, chunk.text.index(passage))],
+        claims=[shown, removed],
+    )
+    item = GoldItem("q", "When?", "1 June 2025", (passage,), ("x.txt",), "figure")
+
+    def supports(claim: str, passages: list[str]) -> bool:
+        return any(claim.rstrip(".").lower() in p.lower() for p in passages)
+
+    _, _, alce, _, _ = judge(item, answer, [chunk.text], supports)
+    assert alce["sentences"] == 1 and alce["citation_precision"] == 1.0
