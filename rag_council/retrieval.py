@@ -41,16 +41,23 @@ def overlap(a: set, b: set) -> float:
 
 
 def drop_duplicates(
-    hits: list[Hit], limit: int | None = None, threshold: float = DUPLICATE_OVERLAP
+    hits: list[Hit],
+    limit: int | None = None,
+    threshold: float = DUPLICATE_OVERLAP,
+    keep: int | None = None,
 ) -> list[Hit]:
     """Keep the best-ranked copy of each passage; the kept chunk's meta["also_in"] names the
-    other places it appears (their labels, '; '-joined). Ranks are renumbered."""
+    other places it appears (their labels, '; '-joined). Ranks are renumbered. With `keep`, no
+    more than that many are kept, but the hits after them are still read for other places of
+    the kept passages."""
     kept: list[Hit] = []
     seen: list[set] = []
     for hit in hits:
         grams = shingles(hit.chunk.text)
         twin = next((i for i, other in enumerate(seen) if overlap(grams, other) >= threshold), None)
         if twin is None:
+            if keep is not None and len(kept) >= keep:
+                continue
             kept.append(hit)
             seen.append(grams)
             continue
@@ -155,9 +162,13 @@ class HybridRetriever:
             for cid, hit in fused.items():
                 scores[cid] *= 1.0 + s.understand_boost * intent.match(hit.chunk)
         pool = max(s.rerank_depth, 3 * k)
-        order = sorted(scores, key=lambda cid: (-scores[cid], cid))[:pool]
-        ranked = [replace(fused[cid], score=scores[cid], rank=i) for i, cid in enumerate(order, start=1)]
+        order = sorted(scores, key=lambda cid: (-scores[cid], cid))
+        ranked = [
+            replace(fused[cid], score=scores[cid], rank=i) for i, cid in enumerate(order[:pool], start=1)
+        ]
         ranked = self.reranker.rerank(question, ranked)
+        # The candidates beyond the reranked pool only tell where else a kept passage appears.
+        rest = [fused[cid] for cid in order[pool:]]
         missing = [h.chunk.chunk_id for h in ranked if h.dense is None]
         if missing:
             vectors = self.index.store.vectors(missing)
@@ -167,7 +178,9 @@ class HybridRetriever:
                 else h
                 for h in ranked
             ]
-        return limit_per_section(drop_duplicates(ranked), s.max_per_section, k)
+        pool_ids = {h.chunk.chunk_id for h in ranked}
+        distinct = drop_duplicates(ranked + rest, keep=None if s.max_per_section else k)
+        return limit_per_section([h for h in distinct if h.chunk.chunk_id in pool_ids], s.max_per_section, k)
 
 
 def limit_per_section(hits: list[Hit], per_section: int, k: int) -> list[Hit]:

@@ -115,3 +115,21 @@ def test_at_most_so_many_passages_of_one_section():
     hits = [hit(0, "A"), hit(1, "A"), hit(2, "A"), hit(3, "B")]
     assert [h.chunk.chunk_id for h in limit_per_section(hits, 2, 3)] == ["c0", "c1", "c3"]
     assert [h.rank for h in limit_per_section(hits, 0, 3)] == [1, 2, 3]
+
+
+def test_duplicates_beyond_the_kept_hits_still_name_the_other_places():
+    from rag_council.retrieval import drop_duplicates
+    from rag_council.types import Chunk, Hit
+
+    text = "Family Group Conferencing is a child centred, family focused approach to build relationships."
+    a = Hit(
+        Chunk("a", "d1", "strategy.txt", text, 0, 10, 0, section="FGC", meta={"label": "Strategy, FGC"}),
+        1.0,
+        1,
+    )
+    b = Hit(
+        Chunk("b", "d2", "other.txt", "Unrelated words about libraries and Sunday opening.", 0, 10, 0), 0.9, 2
+    )
+    twin = Hit(Chunk("c", "d3", "minutes.txt", text, 0, 10, 0, meta={"label": "Minutes, item 5"}), 0.1, 3)
+    [kept] = drop_duplicates([a, b, twin], keep=1)
+    assert kept.chunk.chunk_id == "a" and kept.chunk.meta["also_in"] == "Minutes, item 5"
