@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Protocol
 
@@ -133,14 +134,7 @@ class HybridRetriever:
         keyword = self.index.keyword_search(question, n, filters)
         fused: dict[str, Hit] = {}
         scores: dict[str, float] = {}
-        for weight, hits in ((s.dense_weight, dense), (s.keyword_weight, keyword)):
-            for rank, hit in enumerate(hits, start=1):
-                cid = hit.chunk.chunk_id
-                scores[cid] = scores.get(cid, 0.0) + weight / (s.rrf_k + rank)
-                if cid in fused:
-                    fused[cid] = replace(fused[cid], keyword=hit.keyword)
-                else:
-                    fused[cid] = hit
+        _fuse(((s.dense_weight, dense), (s.keyword_weight, keyword)), s.rrf_k, scores, fused)
         intent = self.last_intent = self.intent(question, filters)
         if not intent.is_empty() and s.understand_candidates:
             # Candidates from the part of the index the question points at, fused like the rest.
@@ -150,14 +144,7 @@ class HybridRetriever:
                 (s.dense_weight, self.index.search_vector(query, m, narrowed)),
                 (s.keyword_weight, self.index.keyword_search(question, m, narrowed)),
             )
-            for weight, hits in extra:
-                for rank, hit in enumerate(hits, start=1):
-                    cid = hit.chunk.chunk_id
-                    scores[cid] = scores.get(cid, 0.0) + weight / (s.rrf_k + rank)
-                    if cid not in fused:
-                        fused[cid] = hit
-                    elif hit.keyword is not None:
-                        fused[cid] = replace(fused[cid], keyword=hit.keyword)
+            _fuse(extra, s.rrf_k, scores, fused)
         if not intent.is_empty():
             for cid, hit in fused.items():
                 scores[cid] *= 1.0 + s.understand_boost * intent.match(hit.chunk)
@@ -181,6 +168,27 @@ class HybridRetriever:
         pool_ids = {h.chunk.chunk_id for h in ranked}
         distinct = drop_duplicates(ranked + rest, keep=None if s.max_per_section else k)
         return limit_per_section([h for h in distinct if h.chunk.chunk_id in pool_ids], s.max_per_section, k)
+
+
+def _fuse(
+    lists: Iterable[tuple[float, list[Hit]]], rrf_k: int, scores: dict[str, float], fused: dict[str, Hit]
+) -> None:
+    """Weighted reciprocal rank fusion into `scores` (chunk id -> sum of weight / (rrf_k +
+    rank)); `fused` keeps one hit per chunk with whichever cosine and BM25 scores are known."""
+    for weight, hits in lists:
+        for rank, hit in enumerate(hits, start=1):
+            cid = hit.chunk.chunk_id
+            scores[cid] = scores.get(cid, 0.0) + weight / (rrf_k + rank)
+            known = fused.get(cid)
+            fused[cid] = (
+                hit
+                if known is None
+                else replace(
+                    known,
+                    dense=known.dense if known.dense is not None else hit.dense,
+                    keyword=known.keyword if known.keyword is not None else hit.keyword,
+                )
+            )
 
 
 def limit_per_section(hits: list[Hit], per_section: int, k: int) -> list[Hit]:
