@@ -119,7 +119,6 @@ class HybridRetriever:
         self.settings = settings or RetrievalSettings()
         self.reranker = reranker or NoReranker()
         self.today = today
-        self.last_intent = QueryIntent()
 
     def intent(self, question: str, filters: Filters | None = None) -> QueryIntent:
         if not self.settings.understand:
@@ -135,7 +134,7 @@ class HybridRetriever:
         fused: dict[str, Hit] = {}
         scores: dict[str, float] = {}
         _fuse(((s.dense_weight, dense), (s.keyword_weight, keyword)), s.rrf_k, scores, fused)
-        intent = self.last_intent = self.intent(question, filters)
+        intent = self.intent(question, filters)
         if not intent.is_empty() and s.understand_candidates:
             # Candidates from the part of the index the question points at, fused like the rest.
             narrowed = intent.narrowed(filters)

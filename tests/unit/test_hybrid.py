@@ -101,7 +101,7 @@ def test_question_understanding_raises_the_passages_of_the_named_time(settings: 
     # (labels carry the meeting date, so BM25 already matches "March 2024"; a financial year
     # is in no label)
     assert understanding.retrieve(f"{question} in 2023-24?", 2)[0].chunk.document == "march.txt"
-    assert understanding.last_intent.periods[0].text == "2023-24"
+    assert understanding.intent(f"{question} in 2023-24?").periods[0].text == "2023-24"
     assert understanding.retrieve(f"{question} in 2017-18?", 2)[0].chunk.document == "june.txt"
 
 
