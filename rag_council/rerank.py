@@ -21,12 +21,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from .errors import ConfigError
-from .text import STOPWORDS, anchor_present, question_anchors, stem, words
+from .text import anchor_present, content_words, question_anchors
 from .types import Hit
 
 Stats = Callable[[], tuple[Mapping[str, int], int]]  # () -> (document frequency, chunks)
@@ -55,8 +55,20 @@ class NoReranker:
         return list(hits)
 
 
-def _content(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+@dataclass(frozen=True)
+class _Question:
+    """What the lexical reranker compares every passage with, read once per question."""
+
+    terms: list[str]  # distinct content words
+    pairs: list[tuple[str, str]]  # distinct two-word phrases of content words
+    anchors: list[str]  # numbers, years, months, names (text.question_anchors)
+
+    @classmethod
+    def of(cls, question: str) -> _Question:
+        seq = content_words(question)
+        return cls(
+            list(dict.fromkeys(seq)), list(dict.fromkeys(itertools.pairwise(seq))), question_anchors(question)
+        )
 
 
 class LexicalReranker:
@@ -76,26 +88,24 @@ class LexicalReranker:
 
     def overlap(self, question: str, text: str, idf: Callable[[str], float] | None = None) -> float:
         """How much of the question `text` holds exactly, from 0 to 1."""
-        idf = idf or self._idf()
-        q_seq = _content(question)
-        q_terms = list(dict.fromkeys(q_seq))
-        if not q_terms:
+        return self._overlap(_Question.of(question), text, idf or self._idf())
+
+    def _overlap(self, q: _Question, text: str, idf: Callable[[str], float]) -> float:
+        if not q.terms:
             return 0.0
-        t_terms = _content(text)
+        t_terms = content_words(text)
         bag = set(t_terms)
-        total = sum(idf(t) for t in q_terms) or 1.0
-        coverage = sum(idf(t) for t in q_terms if t in bag) / total
+        total = sum(idf(t) for t in q.terms) or 1.0
+        coverage = sum(idf(t) for t in q.terms if t in bag) / total
         parts, weights = coverage, 1.0
-        q_pairs = list(dict.fromkeys(itertools.pairwise(q_seq)))
-        if q_pairs:
+        if q.pairs:
             t_pairs = set(itertools.pairwise(t_terms))
-            pair_total = sum(idf(a) + idf(b) for a, b in q_pairs) or 1.0
-            parts += 0.5 * sum(idf(a) + idf(b) for a, b in q_pairs if (a, b) in t_pairs) / pair_total
+            pair_total = sum(idf(a) + idf(b) for a, b in q.pairs) or 1.0
+            parts += 0.5 * sum(idf(a) + idf(b) for a, b in q.pairs if (a, b) in t_pairs) / pair_total
             weights += 0.5
-        anchors = question_anchors(question)
-        if anchors:
+        if q.anchors:
             haystack = text.lower()
-            parts += 0.5 * sum(anchor_present(a, haystack) for a in anchors) / len(anchors)
+            parts += 0.5 * sum(anchor_present(a, haystack) for a in q.anchors) / len(q.anchors)
             weights += 0.5
         return parts / weights
 
@@ -103,9 +113,10 @@ class LexicalReranker:
         if not hits:
             return []
         idf = self._idf()
+        q = _Question.of(question)
         fused = _normalised(hits)
         scores = [
-            f + self.weight * self.overlap(question, f"{h.chunk.label}\n{h.chunk.text}", idf)
+            f + self.weight * self._overlap(q, f"{h.chunk.label}\n{h.chunk.text}", idf)
             for f, h in zip(fused, hits, strict=True)
         ]
         return _ordered(hits, scores)

@@ -175,12 +175,15 @@ def stem(word: str) -> str:
     return word
 
 
+def content_words(text: str) -> list[str]:
+    """The stemmed content words of `text` in order, repeats kept (stopwords and words of
+    one or two letters, numbers aside, left out)."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+
+
 def content_terms(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for w in words(text):
-        if w not in STOPWORDS and (len(w) > 2 or w.isdigit()):
-            seen.setdefault(stem(w), None)
-    return list(seen)
+    """The distinct stemmed content words of `text`, in order of first use."""
+    return list(dict.fromkeys(content_words(text)))
 
 
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit, quote or bracket.
