@@ -87,15 +87,8 @@ def with_context(index: Index, hits: list[Hit], max_chars: int) -> list[Hit]:
             continue
         doc = index.document(chunk.doc_id)
         widened = merge(window, doc.text if doc is not None else None)
-        # the retrieved chunk's id and place, with the wider text
-        widened = replace(
-            widened,
-            chunk_id=chunk.chunk_id,
-            seq=chunk.seq,
-            page=window[0].page,
-            meta={**widened.meta, "label": chunk.meta.get("label", widened.meta.get("label", ""))},
-        )
-        if "label" in widened.meta and not widened.meta["label"]:
-            widened.meta.pop("label")
+        # the retrieved chunk's id and place (its label, when it has one), with the wider text
+        meta = {**widened.meta, **{k: v for k, v in chunk.meta.items() if k == "label"}}
+        widened = replace(widened, chunk_id=chunk.chunk_id, seq=chunk.seq, meta=meta)
         out.append(replace(hit, chunk=widened))
     return out

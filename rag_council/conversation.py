@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .text import stem
+from .text import content_terms, stem
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -124,8 +124,6 @@ Standalone question:"""
 
 def _plausible_rewrite(text: str, history: Sequence[str], question: str) -> str | None:
     """The LLM's rewrite when it looks like a standalone question about the same things."""
-    from .text import content_terms
-
     line = next((ln.strip() for ln in text.strip().splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:standalone question|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip(" \"'“”")
     if not line or len(line) > 3 * (len(question) + len(history[-1] if history else "")) + 40:
