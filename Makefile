@@ -18,7 +18,7 @@ install: $(STAMP) $(MODEL_STAMP)
 
 $(MODEL_STAMP): | $(STAMP)
 	$(BIN)/python -m pip install -q $(MODEL_PARTS)
-	$(BIN)/python -m rag_council.answering.model
+	$(BIN)/python -m rag_council.answer.model
 	@touch $@
 
 $(STAMP):
@@ -27,7 +27,7 @@ $(STAMP):
 	# The CPU build of torch first, so that nothing pulls CUDA packages.
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e ".[dev,local]"
-	$(BIN)/python -c "from rag_council.answering.local import runtime_available as r; p = r(); print('NOTICE: --generator local cannot run:', p) if p else None"
+	$(BIN)/python -c "from rag_council.answer.local import runtime_available as r; p = r(); print('NOTICE: --generator local cannot run:', p) if p else None"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from rag_council import BUNDLED_CORPUS, SentenceTransformerEmbedder, Settings, build_index, open_index
-from rag_council.retrieval import variants
+from rag_council.retrieve.retrievers import variants
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,9 +21,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from rag_council import Settings, open_index
-from rag_council.evaluation import metrics as M
-from rag_council.evaluation.gold import load_gold
-from rag_council.retrieval import Retriever, variants
+from rag_council.evaluate import metrics as M
+from rag_council.evaluate.gold import load_gold
+from rag_council.retrieve.retrievers import Retriever, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPTH = 10

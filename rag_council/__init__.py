@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .embedding import Embedder, HashEmbedder, SentenceTransformerEmbedder, make_embedder
-from .engine import Engine
-from .errors import RagCouncilError
-from .index import Index, Progress
-from .settings import BUNDLED_CORPUS, Settings
-from .types import Answer, Chunk, Citation, Claim, Document, Filters, Hit, IngestReport, Section
+from rag_council.embedding import Embedder, HashEmbedder, SentenceTransformerEmbedder, make_embedder
+from rag_council.engine import Engine
+from rag_council.errors import RagCouncilError
+from rag_council.index import Index, Progress
+from rag_council.settings import BUNDLED_CORPUS, Settings
+from rag_council.types import Answer, Chunk, Citation, Claim, Document, Filters, Hit, IngestReport, Section
 
 __all__ = [
     "BUNDLED_CORPUS",

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import RagCouncilError
-from .settings import BUNDLED_CORPUS, Settings
-from .types import Answer, Filters, format_date
+from rag_council.errors import RagCouncilError
+from rag_council.settings import BUNDLED_CORPUS, Settings
+from rag_council.types import Answer, Filters, format_date
 
 
 def _quiet_libraries() -> None:
@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     add_generator_argument(p)
 
-    from .evaluation.command import add_arguments as add_eval_arguments
+    from rag_council.evaluate.command import add_arguments as add_eval_arguments
 
     p = sub.add_parser("eval", help="run the grounding test suite on gold questions")
     add_eval_arguments(p)
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from . import build_index
+    from rag_council import build_index
 
     paths = [Path(p) for p in args.paths] or [BUNDLED_CORPUS]
     bar = None
@@ -147,7 +147,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from . import open_index
+    from rag_council import open_index
 
     engine = open_index(args.index, settings)
     filters = _filters(args)
@@ -201,8 +201,8 @@ def format_answer(answer: Answer) -> str:
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
-    from .embedding import make_embedder
-    from .index import Index
+    from rag_council.embedding import make_embedder
+    from rag_council.index import Index
 
     settings = settings.with_index(args.index)
     index = Index.open(settings, make_embedder(settings.embedder))
@@ -255,7 +255,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation.command import run
+    from rag_council.evaluate.command import run
 
     return run(args, settings)
 

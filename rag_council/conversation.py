@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .text import content_terms, stem
+from rag_council.text import content_terms, stem
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from rag_council.settings import Settings
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -178,9 +178,9 @@ def rewrite_follow_up(
 def available_answerers(settings: Settings | None = None) -> list[str]:
     """The answer generators this installation can use, the configured default first: always
     "extractive"; "local" when llama.cpp and its model are installed; "openai" when a server is
-    configured (see rag_council.answering.available_generators). Never one that cannot answer."""
+    configured (see rag_council.answer.available_generators). Never one that cannot answer."""
     if settings is None:
         return ["extractive"]
-    from .answering import available_generators
+    from rag_council.answer import available_generators
 
     return available_generators(settings)

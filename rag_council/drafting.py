@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import Engine
-from .text import sentence_spans
-from .types import Answer, Chunk, Filters, format_date
+from rag_council.engine import Engine
+from rag_council.text import sentence_spans
+from rag_council.types import Answer, Chunk, Filters, format_date
 
 _RESPONSE = re.compile(r"^Response(?:\s*\(provided[^)]*\))?\s*:", re.MULTILINE)
 _QUESTION = re.compile(r"^(?:Supplementary\s+)?Question\s*:", re.MULTILINE)

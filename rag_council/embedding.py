@@ -14,8 +14,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import ModelNotFoundError
-from .settings import EmbedderSettings
+from rag_council.errors import ModelNotFoundError
+from rag_council.settings import EmbedderSettings
 
 
 @runtime_checkable

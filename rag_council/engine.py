@@ -6,18 +6,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from .answer_kind import missing_kind
-from .answering import NO_ANSWER, Generator, is_decline, make_generator
-from .answering.checking import check_claims
-from .citations import cite, parse_claims
-from .context import with_context
-from .conversation import rewrite_follow_up
-from .embedding import Embedder, make_embedder
-from .index import Index
-from .retrieval import Retriever, make_retriever
-from .settings import Settings
-from .support import LexicalSupportChecker, SupportChecker
-from .types import Answer, Filters, Hit
+from rag_council.answer import NO_ANSWER, Generator, is_decline, make_generator
+from rag_council.answer.kind import missing_kind
+from rag_council.conversation import rewrite_follow_up
+from rag_council.embedding import Embedder, make_embedder
+from rag_council.index import Index
+from rag_council.retrieve.context import with_context
+from rag_council.retrieve.retrievers import Retriever, make_retriever
+from rag_council.settings import Settings
+from rag_council.types import Answer, Filters, Hit
+from rag_council.verify.checking import check_claims
+from rag_council.verify.citations import cite, parse_claims
+from rag_council.verify.support import LexicalSupportChecker, SupportChecker
 
 
 def relevance(hits: list[Hit]) -> float:
@@ -179,7 +179,7 @@ class Engine:
 
     def passages(self, hits: list[Hit]) -> list[Hit]:
         """What the generator reads: the hits, each with its neighbours in the same section
-        when settings.retrieval.context is "neighbours" (see rag_council.context)."""
+        when settings.retrieval.context is "neighbours" (see rag_council.retrieve.context)."""
         r = self.settings.retrieval
         if r.context != "neighbours" or self.index is None:
             return hits

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .types import Answer
+from rag_council.types import Answer
 
 _LOCK = threading.Lock()
 

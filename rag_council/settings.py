@@ -14,11 +14,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .errors import ConfigError
+from rag_council.errors import ConfigError
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("rag_council_config_file", default=None)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CORPUS = PROJECT_ROOT / "ingest" / "corpus"
+# The demo corpus ships inside the package (with its sidecar manifest.toml), so that
+# `rag-council ingest` with no paths works from any folder, installed anywhere.
+BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 def _default_index_root() -> Path:
@@ -63,7 +65,7 @@ class RetrievalSettings(BaseModel):
     # minute numbers, amounts), so dense ranks count half (hit@1 0.62, MRR 0.72 vs 0.59/0.69 equal).
     dense_weight: float = Field(0.5, ge=0)
     keyword_weight: float = Field(1.0, ge=0)
-    # Question understanding (rag_council.query): dates, periods, committees, document types
+    # Question understanding (rag_council.retrieve.query): dates, periods, committees, document types
     # and document titles named in the question raise the passages that match them by up to
     # `understand_boost` (x1.25) ...
     # Explicit filters always win over what is read from the question.
@@ -73,7 +75,7 @@ class RetrievalSettings(BaseModel):
     # question points at (0: none), so that a matching passage outside the top candidates can
     # still be found.
     understand_candidates: int = Field(30, ge=0, le=200)
-    # Reranking (rag_council.rerank) of the best `rerank_depth` fused candidates:
+    # Reranking (rag_council.retrieve.rerank) of the best `rerank_depth` fused candidates:
     # "lexical" rescoring by exact overlap of the question's terms, phrases, numbers and names;
     # "cross-encoder" a sentence-transformers CrossEncoder loaded from `rerank_model` (a local
     # folder; none ships on PyPI); "none" keeps the fused order.
@@ -84,7 +86,7 @@ class RetrievalSettings(BaseModel):
     # Diversity: near-duplicate passages are always dropped; at most this many passages of one
     # section reach the top k (0: no limit).
     max_per_section: int = Field(0, ge=0)
-    # Context (rag_council.context): the answerer reads each passage with its neighbours in
+    # Context (rag_council.retrieve.context): the answerer reads each passage with its neighbours in
     # the same section, up to `context_chars` characters per passage ("none" to switch off).
     context: Literal["neighbours", "none"] = "neighbours"
     context_chars: int = Field(1600, ge=200)
@@ -140,7 +142,7 @@ class AnswerSettings(BaseModel):
     # Below this retrieval score (cosine similarity) nothing is relevant enough to answer.
     min_retrieval_score: float = 0.30
     # Decline an answer that lacks the kind of thing its question asks for ("how much" and no
-    # amount, "when" and no date; see rag_council.answer_kind).
+    # amount, "when" and no date; see rag_council.answer.kind).
     check_answer_kind: bool = True
     # A sentence is used in an extractive answer only above this relevance.
     min_sentence_score: float = 0.42

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .text import MONTHS
+from rag_council.text import MONTHS
 
 # Metadata values must survive a round trip through Chroma: scalars only, no None.
 MetaValue = str | int | float | bool

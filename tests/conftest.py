@@ -27,8 +27,19 @@ for _key in [k for k in os.environ if k.startswith("RAG_COUNCIL_")]:
 
 import pytest  # noqa: E402
 
+_SLOW_FOLDERS = ("integration", "browser")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow by folder: everything under tests/integration and tests/browser (real models, real
+    servers, a real browser) is marked `slow`, so `make test-fast` runs only the unit tests."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        if any(folder in parts for folder in _SLOW_FOLDERS):
+            item.add_marker(pytest.mark.slow)
+
 from rag_council import BUNDLED_CORPUS, HashEmbedder, Settings  # noqa: E402
-from rag_council.documents.pdf import write_text_pdf  # noqa: E402
+from rag_council.ingest.pdf import write_text_pdf  # noqa: E402
 
 CORPUS_FILES = sorted(BUNDLED_CORPUS.glob("*.txt"))
 

@@ -68,8 +68,8 @@ def shown_citation_scores(answers: list[dict]) -> tuple[float | None, float | No
     figures also count the sentences the checking removed, with the markers they had before
     the kept ones were renumbered: a removed sentence that cited [1] is then judged against
     whatever the shown answer's [1] is."""
-    from rag_council.evaluation.metrics import alce_citation_scores
-    from rag_council.support import LexicalSupportChecker
+    from rag_council.evaluate.metrics import alce_citation_scores
+    from rag_council.verify.support import LexicalSupportChecker
 
     checker = LexicalSupportChecker()
     precision, recall = [], []

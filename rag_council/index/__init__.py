@@ -25,16 +25,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..chunking import Chunker, chunking_signature, embedding_text
-from ..documents import discover, load_document
-from ..embedding import Embedder
-from ..errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
-from ..query import Catalogue
-from ..settings import Settings
-from ..text import stem, words
-from ..types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section, SkippedFile
-from .keyword import KeywordIndex, signature
-from .store import Store, make_store, matches, to_metadata, where_clause
+from rag_council.embedding import Embedder
+from rag_council.errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
+from rag_council.index.keyword import KeywordIndex, signature
+from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
+from rag_council.ingest import discover, load_document
+from rag_council.ingest.chunking import Chunker, chunking_signature, embedding_text
+from rag_council.retrieve.query import Catalogue
+from rag_council.settings import Settings
+from rag_council.text import stem, words
+from rag_council.types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section, SkippedFile
 
 MANIFEST_FORMAT = 1
 Progress = Callable[[str, int, int], None]  # (file name, done, total)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..text import STOPWORDS, stem, words
+from rag_council.text import STOPWORDS, stem, words
 
 
 def tokens(text: str) -> list[str]:

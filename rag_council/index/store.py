@@ -14,9 +14,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import StoreError
-from ..settings import StoreSettings
-from ..types import Chunk, Filters
+from rag_council.errors import StoreError
+from rag_council.settings import StoreSettings
+from rag_council.types import Chunk, Filters
 
 _FIELDS_INT = ("start", "end", "seq", "page", "page_end", "source_start", "source_end")
 _FIELDS_STR = ("doc_id", "document", "title", "section")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rag_council_app import build_server
 
-from rag_council.documents.pdf import write_text_pdf
+from rag_council.ingest.pdf import write_text_pdf
 from tests.browser.conftest import free_port, screenshot
 from tests.conftest import CORPUS_FILES, MEETING_PAGES
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rag_council import Filters
-from rag_council.retrieval import overlap, shingles
+from rag_council.retrieve.retrievers import overlap, shingles
 
 
 def test_minutes_citation_reads_like_a_council_reference(corpus_engine):

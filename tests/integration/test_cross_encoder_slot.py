@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from rag_council.embedding import bundled_minilm_path
-from rag_council.rerank import make_reranker
+from rag_council.retrieve.rerank import make_reranker
 from rag_council.types import Chunk, Hit
 
 pytestmark = pytest.mark.slow

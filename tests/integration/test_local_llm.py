@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag_council.answering import local_problem
+from rag_council.answer import local_problem
 from rag_council.text import find_span
 from tests.schema import check_record
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag_council.answer_kind import asked_kind, missing_kind
+from rag_council.answer.kind import asked_kind, missing_kind
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from rag_council import HashEmbedder, Settings
-from rag_council.chunking import Chunker, embedding_text
-from rag_council.documents import load_document
+from rag_council.ingest import load_document
+from rag_council.ingest.chunking import Chunker, embedding_text
 from tests.conftest import CORPUS_FILES
 
 

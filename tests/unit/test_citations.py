@@ -1,5 +1,5 @@
-from rag_council.citations import cite, parse_claims
 from rag_council.types import Chunk, Hit
+from rag_council.verify.citations import cite, parse_claims
 
 
 def _hit(n: int, text: str) -> Hit:

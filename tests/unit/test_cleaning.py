@@ -1,4 +1,4 @@
-from rag_council.documents.cleaning import OffsetMap, TrackedText, clean_text, normalise_for_match
+from rag_council.ingest.cleaning import OffsetMap, TrackedText, clean_text, normalise_for_match
 
 
 def test_tracked_substitution_keeps_origins_of_kept_text():

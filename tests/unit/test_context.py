@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from rag_council import HashEmbedder, Index, Settings
-from rag_council.context import merge, with_context
-from rag_council.documents.pdf import write_text_pdf
 from rag_council.index.store import MemoryStore
+from rag_council.ingest.pdf import write_text_pdf
+from rag_council.retrieve.context import merge, with_context
 from rag_council.types import Hit
 
 SENTENCES = [
@@ -82,7 +82,7 @@ def test_merge_without_the_document_rebuilds_overlapping_text(index: Index):
 
 def test_engine_cites_the_wider_passage_but_reports_the_retrieved_one(settings: Settings, index: Index):
     from rag_council.engine import Engine
-    from rag_council.retrieval import make_retriever
+    from rag_council.retrieve.retrievers import make_retriever
 
     class Scripted:
         name = "scripted"

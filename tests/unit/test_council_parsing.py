@@ -9,10 +9,10 @@ from functools import lru_cache
 import pytest
 
 from rag_council import HashEmbedder, Settings
-from rag_council.chunking import Chunker
-from rag_council.documents import load_document
-from rag_council.documents.cleaning import normalise_for_match
-from rag_council.documents.council import council_clean, parse_council
+from rag_council.ingest import load_document
+from rag_council.ingest.chunking import Chunker
+from rag_council.ingest.cleaning import normalise_for_match
+from rag_council.ingest.council import council_clean, parse_council
 from rag_council.types import Document, Section
 from tests.conftest import CORPUS_FILES
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from rag_council import BUNDLED_CORPUS, Filters, HashEmbedder, Index, Settings
-from rag_council.documents.cleaning import normalise_for_match
 from rag_council.index.store import MemoryStore
-from rag_council.retrieval import DenseRetriever, drop_duplicates, overlap, shingles
+from rag_council.ingest.cleaning import normalise_for_match
+from rag_council.retrieve.retrievers import DenseRetriever, drop_duplicates, overlap, shingles
 
 CYP = "Children and Young People Scrutiny Committee"
 PERMANENCY = (
@@ -113,7 +113,7 @@ def test_citation_metadata_travels_with_the_chunk(index: Index):
 
 
 def test_manifest_sets_and_corrects_metadata(tmp_path: Path):
-    from rag_council.documents import load_document
+    from rag_council.ingest import load_document
 
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 import pytest
 
 from rag_council import Settings
-from rag_council.answering import NO_ANSWER, available_generators, make_generator
-from rag_council.answering.checking import check_quotes
+from rag_council.answer import NO_ANSWER, available_generators, make_generator
 from rag_council.engine import Engine
 from rag_council.errors import ConfigError
 from rag_council.types import Chunk, Hit
+from rag_council.verify.checking import check_quotes
 from tests.schema import check_record
 
 TRANSPORT = (
@@ -253,7 +253,7 @@ def test_the_openai_generator_streams_from_a_compatible_server():
 
 
 def test_the_model_file_is_assembled_once_and_verified(tmp_path, monkeypatch):
-    from rag_council.answering import model as M
+    from rag_council.answer import model as M
 
     parts = []
     for i in range(3):
@@ -326,7 +326,7 @@ QUOTED = "That Sunday opening be trialled for twelve months. [2]"
 
 
 def guarded(reply: str, fallback: str | None = QUOTED, hits: list[Hit] = HITS, **kw):
-    from rag_council.answering.fallback import GuardedGenerator
+    from rag_council.answer.fallback import GuardedGenerator
 
     model = Counting(reply)
     model.name = "local"
@@ -387,7 +387,7 @@ def test_a_fallback_that_finds_nothing_or_weak_retrieval_leaves_the_decline():
 
 
 def test_a_question_naming_what_no_passage_mentions_is_declined_without_the_model():
-    from rag_council.answering.fallback import GuardedGenerator
+    from rag_council.answer.fallback import GuardedGenerator
 
     model = Counting("The central library will open on Sundays from 1 June 2025. [2]")
     generator = GuardedGenerator(model, Scripted(QUOTED))
@@ -406,8 +406,8 @@ def test_the_trace_records_the_model_reply_and_the_outcome(tmp_path):
 
 
 def test_the_local_generator_is_guarded_with_the_extractive_fallback_by_default():
-    from rag_council.answering.extractive import ExtractiveGenerator
-    from rag_council.answering.fallback import GuardedGenerator
+    from rag_council.answer.extractive import ExtractiveGenerator
+    from rag_council.answer.fallback import GuardedGenerator
 
     settings = Settings(embedder={"kind": "hash"})
     generator = make_generator(settings, None, "local")  # type: ignore[arg-type]
@@ -419,7 +419,7 @@ def test_the_local_generator_is_guarded_with_the_extractive_fallback_by_default(
 
 
 def test_the_prompt_leaves_out_list_numbers_when_clipping():
-    from rag_council.answering.prompt import clip
+    from rag_council.answer.prompt import clip
 
     text = (
         "1. "
@@ -431,7 +431,7 @@ def test_the_prompt_leaves_out_list_numbers_when_clipping():
 
 
 def test_a_negation_reaches_only_to_the_end_of_its_clause():
-    from rag_council.support import LexicalSupportChecker
+    from rag_council.verify.support import LexicalSupportChecker
 
     passage = (
         "This may lead to a decision that there are no concerns, to a child in need plan, or to an "
@@ -443,7 +443,7 @@ def test_a_negation_reaches_only_to_the_end_of_its_clause():
 
 
 def test_a_decline_before_the_model_reports_no_model_timings():
-    from rag_council.answering.fallback import GuardedGenerator
+    from rag_council.answer.fallback import GuardedGenerator
 
     model = Counting("The central library will open on Sundays from 1 June 2025. [2]")
     model.last_timings = {"prompt_tokens": 400.0}
@@ -468,8 +468,8 @@ def test_the_engine_shows_the_fallback_notice_once_and_each_thread_its_own_outco
 
 
 def test_the_evaluation_judges_the_sentences_shown_not_the_removed_ones():
-    from rag_council.evaluation.gold import GoldItem
-    from rag_council.evaluation.runner import judge
+    from rag_council.evaluate.gold import GoldItem
+    from rag_council.evaluate.runner import judge
     from rag_council.types import Answer, Citation, Claim
 
     passage = "the central library will open on Sundays from 1 June 2025"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag_council import BUNDLED_CORPUS
-from rag_council.evaluation import check_quotes, load_gold
+from rag_council.evaluate import check_quotes, load_gold
 
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
 

@@ -8,7 +8,7 @@ import pytest
 from rag_council import HashEmbedder, Index, Settings
 from rag_council.index.keyword import tokens
 from rag_council.index.store import MemoryStore
-from rag_council.retrieval import HybridRetriever, KeywordRetriever
+from rag_council.retrieve.retrievers import HybridRetriever, KeywordRetriever
 from rag_council.settings import RetrievalSettings
 
 
@@ -106,7 +106,7 @@ def test_question_understanding_raises_the_passages_of_the_named_time(settings: 
 
 
 def test_at_most_so_many_passages_of_one_section():
-    from rag_council.retrieval import limit_per_section
+    from rag_council.retrieve.retrievers import limit_per_section
     from rag_council.types import Chunk, Hit
 
     def hit(i: int, section: str) -> Hit:
@@ -118,7 +118,7 @@ def test_at_most_so_many_passages_of_one_section():
 
 
 def test_duplicates_beyond_the_kept_hits_still_name_the_other_places():
-    from rag_council.retrieval import drop_duplicates
+    from rag_council.retrieve.retrievers import drop_duplicates
     from rag_council.types import Chunk, Hit
 
     text = "Family Group Conferencing is a child centred, family focused approach to build relationships."

@@ -2,8 +2,6 @@ from pathlib import Path
 
 import pytest
 
-from rag_council.documents import discover, load_document
-from rag_council.documents.loaders import decode_text
 from rag_council.errors import (
     CorruptFileError,
     EmptyDocumentError,
@@ -11,6 +9,8 @@ from rag_council.errors import (
     FileTooLargeError,
     NoTextError,
 )
+from rag_council.ingest import discover, load_document
+from rag_council.ingest.loaders import decode_text
 
 
 def test_discover_recurses_and_reports_what_it_skips(tmp_path: Path):
@@ -78,7 +78,7 @@ def test_bad_pdfs_raise_clear_errors(pdf_dir: Path):
 
 
 def test_pdf_with_one_scanned_page_warns(tmp_path: Path):
-    from rag_council.documents.pdf import write_text_pdf
+    from rag_council.ingest.pdf import write_text_pdf
 
     write_text_pdf(tmp_path / "mixed.pdf", ["Page one has text about libraries.", None])
     doc = load_document(tmp_path / "mixed.pdf", "mixed.pdf", 10**7)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag_council.evaluation import (
+from rag_council.evaluate import (
     GoldError,
     check_floors,
     evaluate,
@@ -18,8 +18,8 @@ from rag_council.evaluation import (
     parse_floors,
     write_outputs,
 )
-from rag_council.evaluation import metrics as M
-from rag_council.evaluation.report import FloorError, baseline_diff
+from rag_council.evaluate import metrics as M
+from rag_council.evaluate.report import FloorError, baseline_diff
 from rag_council.types import Answer, Chunk, Citation, Claim, Hit
 
 # ------------------------------------------------------------------------------ retrieval
@@ -343,7 +343,7 @@ def test_floors_and_baseline_diff():
 
 def test_load_report_accepts_a_folder_and_refuses_other_files(tmp_path):
     from rag_council.errors import RagCouncilError
-    from rag_council.evaluation.report import load_report
+    from rag_council.evaluate.report import load_report
 
     (tmp_path / "report.json").write_text(json.dumps({"overall": {"hit@5": 0.5}}), encoding="utf-8")
     assert load_report(tmp_path)["overall"]["hit@5"] == 0.5

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from rag_council import Filters
-from rag_council.query import Catalogue, Period, periods, understand
+from rag_council.retrieve.query import Catalogue, Period, periods, understand
 from rag_council.types import Chunk
 
 TODAY = dt.date(2026, 11, 23)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag_council.errors import ConfigError
-from rag_council.rerank import LexicalReranker, NoReranker, make_reranker
+from rag_council.retrieve.rerank import LexicalReranker, NoReranker, make_reranker
 from rag_council.types import Chunk, Hit
 
 

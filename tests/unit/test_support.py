@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag_council import HashEmbedder
-from rag_council.support import (
+from rag_council.verify.support import (
     LexicalSupportChecker,
     LLMSupportChecker,
     SupportChecker,

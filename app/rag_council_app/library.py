@@ -1,0 +1,144 @@
+"""The library tab: what is indexed (metadata and ingestion warnings), uploading new files into
+the open index with a progress bar, and the feedback export for evaluators."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag_council.ingest.loaders import SUPPORTED
+from rag_council.types import format_date
+
+from .chat import ALL
+from .context import AppContext
+
+COLUMNS = ["Document", "Title and warnings", "Type", "Committee", "Date", "Pages", "Chunks"]
+
+
+def documents_html(ctx: AppContext) -> str:
+    """The indexed documents with their metadata and ingestion warnings."""
+    rows = []
+    for r in ctx.engine.index.records():
+        date = str(r.meta.get("date") or "")
+        warnings = "".join(f"<div class='warning'>⚠ {html.escape(w)}</div>" for w in r.warnings)
+        rows.append(
+            "<tr>"
+            f"<td><a href='/source/{html.escape(r.doc_id)}' target='_blank' rel='noopener'>{html.escape(r.name)}</a></td>"
+            f"<td>{html.escape(r.title[:120])}{warnings}</td>"
+            f"<td>{html.escape(str(r.meta.get('doc_type', r.format)))}</td>"
+            f"<td>{html.escape(str(r.meta.get('committee', '')))}</td>"
+            f"<td>{format_date(date) if date else ''}</td>"
+            f"<td>{r.pages or ''}</td><td>{len(r.chunk_ids)}</td>"
+            "</tr>"
+        )
+    head = "".join(f"<th>{c}</th>" for c in COLUMNS)
+    return (
+        f"<p>{len(rows)} documents.</p><table class='documents'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def check_upload(path: Path, max_mb: float) -> str | None:
+    """Why an uploaded file cannot be ingested, or None when it looks right."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        return f"unsupported file type '{suffix or path.name}' (supported: {' '.join(sorted(SUPPORTED))})"
+    size = path.stat().st_size
+    if size == 0:
+        return "the file is empty"
+    if size > max_mb * 1e6:
+        return f"the file is {size / 1e6:.1f} MB; the upload limit is {max_mb:g} MB"
+    head = path.read_bytes()[:4096]
+    if suffix == ".pdf":
+        if not head.startswith(b"%PDF-"):
+            return "this is not a PDF file (it does not start with %PDF-)"
+    elif b"\x00" in head:
+        return "this looks like a binary file, not text"
+    return None
+
+
+def safe_name(name: str) -> str:
+    stem, dot, suffix = Path(name).name.rpartition(".")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem if dot else suffix).strip("-.") or "upload"
+    return f"{stem[:80]}.{suffix.lower()}" if dot else stem
+
+
+def build_library_tab(ctx: AppContext, committee: Any) -> None:
+    """`committee` is the chat's committee filter, refreshed when uploads add a committee."""
+    gr.Markdown("### Indexed documents")
+    table = gr.HTML(documents_html(ctx), elem_id="documents")
+    gr.Markdown(
+        f"### Add documents\nPDF, text, Markdown or HTML, up to {ctx.settings.app.max_upload_mb:g} MB each. "
+        "They are added to the open index and can be asked about at once."
+    )
+    upload = gr.File(
+        label="Files to add",
+        file_count="multiple",
+        file_types=sorted(SUPPORTED),
+        elem_id="upload",
+    )
+    ingest = gr.Button("Add to the index", variant="primary", elem_id="ingest")
+    status = gr.Markdown("", elem_id="ingest-status")
+    gr.Markdown("### Feedback for evaluators")
+    export = gr.Button("Export feedback (JSON Lines)", elem_id="feedback-export")
+    exported = gr.File(label="Feedback", interactive=False, height=90, elem_id="feedback-file")
+
+    def add(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        if not files:
+            return gr.update(), "Choose one or more files first.", None, gr.update()
+        folder = ctx.engine.index.directory / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        accepted: list[Path] = []
+        problems: list[str] = []
+        for f in files:
+            source = Path(f if isinstance(f, str) else f.name)
+            original = Path(getattr(f, "orig_name", None) or source.name).name
+            reason = check_upload(source, ctx.settings.app.max_upload_mb)
+            if reason:
+                problems.append(f"- **{original}**: {reason}")
+                continue
+            target = folder / safe_name(original)
+            shutil.copyfile(source, target)
+            accepted.append(target)
+        report = None
+        if accepted:
+            progress(0, desc="Reading files")
+
+            def step(name: str, done: int, total: int) -> None:
+                progress((done, total), desc=f"Ingesting {name}" if name else "Indexing", unit="files")
+
+            with ctx.ingest_lock:
+                report = ctx.engine.index.ingest(accepted, progress=step)
+            for s in report.skipped:
+                problems.append(f"- **{Path(s.path).name}**: {s.reason}")
+                (folder / Path(s.path).name).unlink(missing_ok=True)
+        lines = []
+        if report:
+            added = report.added + report.replaced
+            if added:
+                lines.append(f"Added {len(added)} file(s): {', '.join(added)}. You can ask about them now.")
+            if report.unchanged:
+                lines.append(f"Already indexed, unchanged: {', '.join(report.unchanged)}.")
+            if report.warnings:
+                lines.append("\nWarnings:\n")
+            for name, warnings in report.warnings.items():
+                lines += [f"- {name}: {w}" for w in warnings]
+        if problems:
+            lines.append("\n**Not added:**\n")
+            lines += problems
+        return documents_html(ctx), "\n".join(lines), None, gr.update(choices=[ALL, *ctx.committees()])
+
+    ingest.click(add, [upload], [table, status, upload, committee], concurrency_limit=1)
+
+    def export_feedback() -> tuple[str | None]:
+        target = ctx.work_dir / f"feedback-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        ctx.feedback.export(target)
+        return str(target)
+
+    export.click(export_feedback, None, exported)
