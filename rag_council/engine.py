@@ -13,13 +13,13 @@ import time
 from collections.abc import Iterator
 
 from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
-from rag_council.answer.prompt import is_decline
 from rag_council.answer.kind import missing_kind
+from rag_council.answer.prompt import is_decline
 from rag_council.conversation import rewrite_follow_up
 from rag_council.embedding import Embedder, make_embedder
 from rag_council.index import Index
-from rag_council.retrieve.context import with_context
 from rag_council.registry import make_generator
+from rag_council.retrieve.context import with_context
 from rag_council.retrieve.relevance import relevance
 from rag_council.retrieve.retrievers import Retriever, Understanding, make_retriever
 from rag_council.settings import Settings
@@ -27,7 +27,6 @@ from rag_council.types import Answer, Filters, Hit
 from rag_council.verify.checking import CheckReport, check_claims
 from rag_council.verify.citations import cite, parse_claims
 from rag_council.verify.support import LexicalSupportChecker, SupportChecker
-
 
 __all__ = ["Engine", "relevance"]
 

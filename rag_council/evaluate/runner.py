@@ -355,8 +355,8 @@ def describe_engine(engine: Answerer) -> dict[str, Any]:
 
 __all__ = [
     "METRICS",
-    "Answerer",
     "UNANSWERABLE",
+    "Answerer",
     "EvalRun",
     "QuestionResult",
     "aggregate",

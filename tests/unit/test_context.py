@@ -83,7 +83,6 @@ def test_merge_without_the_document_rebuilds_overlapping_text(index: Index):
 def test_engine_cites_the_wider_passage_but_reports_the_retrieved_one(settings: Settings, index: Index):
     from rag_council.engine import Engine
     from rag_council.retrieve.retrievers import make_retriever
-
     from rag_council.testing import ScriptedGenerator
 
     read: list[list[Hit]] = []

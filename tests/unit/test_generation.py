@@ -4,11 +4,8 @@ citations, markers out of range, unsupported sentences, declines, quotes, stream
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,9 +13,9 @@ from rag_council import Settings
 from rag_council.answer import NO_ANSWER, available_generators, make_generator
 from rag_council.engine import Engine
 from rag_council.errors import ConfigError
-from rag_council.types import Chunk, Hit
 from rag_council.testing import FakeOpenAIServer, FixedRetriever, ScriptedGenerator, sample_hits
 from rag_council.testing import fakes as FAKE
+from rag_council.types import Hit
 from rag_council.verify.checking import check_quotes
 from tests.schema import check_record
 
