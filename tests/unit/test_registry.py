@@ -11,9 +11,9 @@ from rag_council import HashEmbedder, Settings
 from rag_council.errors import ConfigError
 from rag_council.registry import (
     GENERATORS,
-    Component,
     RERANKERS,
     SUPPORT_CHECKERS,
+    Component,
     available_generators,
     make_generator,
 )
@@ -83,9 +83,9 @@ def test_settings_cli_and_app_read_the_registry(monkeypatch):
     from rag_council.cli import build_parser
     from rag_council.conversation import available_answerers
 
-    with pytest.raises(ConfigError, match="unknown generator 'gpt'; use one of: extractive, local, openai"):
+    with pytest.raises(ConfigError, match=r"unknown generator 'gpt'; use one of: extractive, local, openai"):
         Settings.load(answer={"generator": "gpt"})
-    with pytest.raises(ConfigError, match="retrieval.rerank"):
+    with pytest.raises(ConfigError, match=r"retrieval\.rerank"):
         Settings.load(retrieval={"rerank": "magic"})
     parser = build_parser()
     with pytest.raises(SystemExit):
@@ -139,7 +139,7 @@ def test_a_plugin_that_does_not_load_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     GENERATORS.refresh()
     try:
-        with pytest.raises(ConfigError, match="plugin 'broken'.*does not load"):
+        with pytest.raises(ConfigError, match=r"plugin 'broken'.*does not load"):
             GENERATORS.get("broken")
         assert GENERATORS.problem("broken", Settings(embedder={"kind": "hash"}))
     finally:
@@ -147,5 +147,5 @@ def test_a_plugin_that_does_not_load_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_unknown_names_say_what_is_known():
-    with pytest.raises(ConfigError, match="Unknown generator 'gpt'.*extractive, local, openai"):
+    with pytest.raises(ConfigError, match=r"Unknown generator 'gpt'.*extractive, local, openai"):
         GENERATORS.get("gpt")
