@@ -28,7 +28,7 @@ def _quiet_libraries() -> None:
     import warnings
 
     warnings.filterwarnings("ignore")
-    for name in ("transformers", "sentence_transformers", "chromadb", "httpx", "pypdf"):
+    for name in ("transformers", "sentence_transformers", "chromadb", "httpx", "openai", "pypdf"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
         from transformers.utils import logging as hf_logging

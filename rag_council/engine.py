@@ -140,12 +140,15 @@ class Engine:
         first_token: float | None = None
         generation = self.generator.stream(q, passages)
         result = generation.result
-        for piece in generation:
-            if first_token is None:
-                first_token = time.perf_counter() - retrieved_at
-            parts.append(piece)
-            if len(parts) > 1 or not piece.startswith(NO_ANSWER):
-                yield Answer(question, "".join(parts), False, retrieved=hits, notice="partial")
+        try:
+            for piece in generation:
+                if first_token is None:
+                    first_token = time.perf_counter() - retrieved_at
+                parts.append(piece)
+                if len(parts) > 1 or not piece.startswith(NO_ANSWER):
+                    yield Answer(question, "".join(parts), False, retrieved=hits, notice="partial")
+        finally:
+            generation.close()  # a reader that stops early stops the model too
         raw = "".join(parts).strip()
         timings["generate_s"] = time.perf_counter() - retrieved_at
         timings["first_token_s"] = first_token or timings["generate_s"]

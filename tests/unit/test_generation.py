@@ -459,3 +459,12 @@ def test_the_evaluation_judges_the_sentences_shown_not_the_removed_ones():
 
     _, _, alce, _, _ = judge(item, answer, [chunk.text], supports)
     assert alce["sentences"] == 1 and alce["citation_precision"] == 1.0
+
+
+def test_a_reader_that_stops_early_stops_the_generator():
+    model = Scripted("The central library will open on Sundays from 1 June 2025. [2] " * 5)
+    engine = Engine(Settings(embedder={"kind": "hash"}), None, FixedRetriever(HITS), model)  # type: ignore[arg-type]
+    stream = engine.stream("When will the library open on Sundays?")
+    assert next(stream).notice == "partial"
+    stream.close()
+    assert model.closed and model.taken < 10
