@@ -105,7 +105,7 @@ def add_generator_argument(p: argparse.ArgumentParser) -> None:
         "--generator",
         choices=GENERATORS.names(),
         help="who writes the answer: "
-        + "; ".join(f"{name} ({text})" for name, text in GENERATORS.descriptions().items()),
+        + "; ".join(f"{name}, {text}" for name, text in GENERATORS.descriptions().items()),
     )
 
 

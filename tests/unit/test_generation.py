@@ -4,7 +4,9 @@ citations, markers out of range, unsupported sentences, declines, quotes, stream
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
+import threading
 import time
 
 import pytest
@@ -192,6 +194,42 @@ def test_the_openai_generator_streams_from_a_compatible_server():
     assert "[1] (" in server.seen[0]["messages"][1]["content"]  # numbered passages with labels
     assert answer.generation is not None and answer.generation.outcome == "model"
     assert answer.timings["llm_prompt_tokens"] == 100.0  # the server's usage, on the answer
+
+
+def test_the_openai_generator_reads_a_minimal_compatible_server():
+    """A server that sends bare chunks (no ids, no usage), as the hand-written client expected."""
+    seen: list[dict] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for piece in ["The central library will open on Sundays ", "from 1 June 2025. [2]"]:
+                chunk = {"choices": [{"delta": {"content": piece}}]}
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        settings = Settings(
+            embedder={"kind": "hash"},
+            answer={"generator": "openai", "openai": {"base_url": base, "model": "m", "api_key": "k"}},
+        )
+        generator = make_generator(settings, None)  # type: ignore[arg-type]
+        engine = Engine(settings, None, FixedRetriever(HITS), generator)  # type: ignore[arg-type]
+        answer = engine.ask("When will the library open on Sundays?")
+    finally:
+        server.shutdown()
+    assert not answer.abstained and answer.citations[0].chunk.chunk_id == "c2"
+    assert seen[0]["model"] == "m" and seen[0]["stream"] is True
+    assert "[1] (" in seen[0]["messages"][1]["content"]  # numbered passages with labels
 
 
 @pytest.mark.parametrize("status", [500, 503])
