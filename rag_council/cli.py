@@ -9,10 +9,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag_council.errors import RagCouncilError
 from rag_council.settings import BUNDLED_CORPUS, Settings
 from rag_council.types import Answer, Filters, format_date
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rag_council.engine import Engine
 
 
 def _quiet_libraries() -> None:
@@ -24,7 +28,7 @@ def _quiet_libraries() -> None:
     import warnings
 
     warnings.filterwarnings("ignore")
-    for name in ("transformers", "sentence_transformers", "chromadb", "httpx", "pypdf"):
+    for name in ("transformers", "sentence_transformers", "chromadb", "httpx", "openai", "pypdf"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
         from transformers.utils import logging as hf_logging
@@ -85,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from rag_council.evaluate.command import add_arguments as add_eval_arguments
 
+    p = sub.add_parser("config", help="print the settings in force, where each came from, and what it does")
+    p.add_argument("--json", action="store_true", help="one JSON object per setting (JSON Lines)")
+
     p = sub.add_parser("eval", help="run the grounding test suite on gold questions")
     add_eval_arguments(p)
     add_generator_argument(p)
@@ -92,11 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_generator_argument(p: argparse.ArgumentParser) -> None:
+    from rag_council.registry import GENERATORS
+
     p.add_argument(
         "--generator",
-        choices=["extractive", "local", "openai"],
-        help="who writes the answer: extractive (the passages' own sentences, default), local "
-        "(an in-process llama.cpp model) or openai (an OpenAI-compatible server; see answer.openai)",
+        choices=GENERATORS.names(),
+        help="who writes the answer: "
+        + "; ".join(f"{name}, {text}" for name, text in GENERATORS.descriptions().items()),
     )
 
 
@@ -151,7 +160,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = open_index(args.index, settings)
     filters = _filters(args)
-    streaming = not args.json and engine.generator.name != "extractive"
+    streaming = not args.json and engine.generator.incremental
     for question in args.questions:
         if args.json:
             answer = engine.ask(question, filters, top_k=args.top_k)
@@ -163,7 +172,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stream_to_stdout(engine, question: str, filters: Filters, top_k: int | None) -> Answer:
+def _stream_to_stdout(engine: Engine, question: str, filters: Filters, top_k: int | None) -> Answer:
     """Prints the text as it is generated, then returns the checked answer (printed after)."""
     shown = 0
     final: Answer | None = None
@@ -254,6 +263,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council.settings import config_path, describe
+
+    rows = describe(settings, args.config)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    path, _ = config_path(args.config)
+    print(
+        f"Settings in force (TOML file: {path if path.is_file() else 'none'}; RAG_COUNCIL_* variables win):"
+    )
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"  {r['name']:<{width}} = {json.dumps(r['value'], ensure_ascii=False)}  [{r['source']}]")
+        print(f"  {'':<{width}}   {r['description']}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag_council.evaluate.command import run
 
@@ -265,6 +293,7 @@ _COMMANDS = {
     "ask": cmd_ask,
     "documents": cmd_documents,
     "serve": cmd_serve,
+    "config": cmd_config,
     "eval": cmd_eval,
 }
 

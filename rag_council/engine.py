@@ -1,29 +1,34 @@
 """The engine: question -> retrieve -> generate -> cite -> Answer. One engine serves the CLI,
-the app and the evaluation, so they all answer the same way."""
+the app and the evaluation, so they all answer the same way.
+
+It keeps nothing about a question between calls: the generator's per-call result (outcome,
+timings, token counts, who wrote each sentence) goes onto that question's Answer
+(`answer.generation`, `answer.timings`, `answer.notice`), so several questions can be answered
+at once through one engine. What a generator or retriever may optionally do is declared
+(`Generator.completer()`, `GenerationResult.annotate`, the retriever's `Understanding`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 
-from rag_council.answer import NO_ANSWER, Generator, is_decline, make_generator
+from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
 from rag_council.answer.kind import missing_kind
+from rag_council.answer.prompt import is_decline
 from rag_council.conversation import rewrite_follow_up
 from rag_council.embedding import Embedder, make_embedder
 from rag_council.index import Index
+from rag_council.registry import make_generator
 from rag_council.retrieve.context import with_context
-from rag_council.retrieve.retrievers import Retriever, make_retriever
+from rag_council.retrieve.relevance import relevance
+from rag_council.retrieve.retrievers import Retriever, Understanding, make_retriever
 from rag_council.settings import Settings
 from rag_council.types import Answer, Filters, Hit
-from rag_council.verify.checking import check_claims
+from rag_council.verify.checking import CheckReport, check_claims
 from rag_council.verify.citations import cite, parse_claims
 from rag_council.verify.support import LexicalSupportChecker, SupportChecker
 
-
-def relevance(hits: list[Hit]) -> float:
-    """How close the best passage is to the question, as cosine similarity where known."""
-    dense = [h.dense for h in hits if h.dense is not None]
-    return max(dense) if dense else hits[0].score
+__all__ = ["Engine", "relevance"]
 
 
 class Engine:
@@ -47,7 +52,7 @@ class Engine:
         cls, settings: Settings, embedder: Embedder | None = None, generator: str | None = None
     ) -> Engine:
         """An engine over the settings' index, answering with `generator` (default: the
-        settings' answer.generator: extractive, local or openai)."""
+        settings' answer.generator; see rag_council.registry)."""
         embedder = embedder or make_embedder(settings.embedder)
         index = Index.open(settings, embedder)
         retriever = make_retriever(index, settings.retrieval)
@@ -66,7 +71,8 @@ class Engine:
         """A follow-up rewritten to stand alone from the conversation's earlier (standalone)
         questions: by the generator's LLM when it has one, else by rules
         (see rag_council.conversation)."""
-        return rewrite_follow_up(history, question, getattr(self.generator, "complete", None))
+        completer = self.generator.completer()
+        return rewrite_follow_up(history, question, completer.complete if completer else None)
 
     def ask(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Answer:
         final: Answer | None = None
@@ -87,11 +93,12 @@ class Engine:
             yield answer
 
     def understood(self, question: str, filters: Filters | None = None) -> str:
-        intent = getattr(self.retriever, "intent", None)
         q = " ".join(question.split())
-        if intent is None or not q or len(q) > self.settings.answer.max_question_chars:
+        if not isinstance(self.retriever, Understanding):
             return ""
-        return intent(q, filters).describe()
+        if not q or len(q) > self.settings.answer.max_question_chars:
+            return ""
+        return self.retriever.intent(q, filters).describe()
 
     def _stream(
         self, question: str, filters: Filters | None = None, top_k: int | None = None
@@ -131,27 +138,31 @@ class Engine:
         passages = self.passages(hits)
         parts: list[str] = []
         first_token: float | None = None
-        for piece in self.generator.stream(q, passages):
-            if first_token is None:
-                first_token = time.perf_counter() - retrieved_at
-            parts.append(piece)
-            if len(parts) > 1 or not piece.startswith(NO_ANSWER):
-                yield Answer(question, "".join(parts), False, retrieved=hits, notice="partial")
+        generation = self.generator.stream(q, passages)
+        result = generation.result
+        try:
+            for piece in generation:
+                if first_token is None:
+                    first_token = time.perf_counter() - retrieved_at
+                parts.append(piece)
+                if len(parts) > 1 or not piece.startswith(NO_ANSWER):
+                    yield Answer(question, "".join(parts), False, retrieved=hits, notice="partial")
+        finally:
+            generation.close()  # a reader that stops early stops the model too
         raw = "".join(parts).strip()
         timings["generate_s"] = time.perf_counter() - retrieved_at
         timings["first_token_s"] = first_token or timings["generate_s"]
-        for key, value in (getattr(self.generator, "last_timings", None) or {}).items():
-            if key in ("prompt_tokens", "prompt_tok_s", "generated_tokens", "gen_tok_s"):
-                timings[f"llm_{key}"] = float(value)  # the model's own counts and speeds
+        timings.update(result.llm_timings())  # the model's own counts and speeds
         if not raw or raw.startswith(NO_ANSWER) or is_decline(raw):
             timings["answer_s"] = time.perf_counter() - retrieved_at
             timings["total_s"] = time.perf_counter() - started
             reason = raw[len(NO_ANSWER) :].strip(" :") if raw.startswith(NO_ANSWER) else ""
             yield self._annotated(
-                self._decline(question, hits, filters, timings, reason or "the passages do not answer it")
+                self._decline(question, hits, filters, timings, reason or "the passages do not answer it"),
+                result,
             )
             return
-        answer = self.check(question, raw, passages)
+        answer = self.check(question, raw, passages, result)
         answer.retrieved = hits  # as retrieved; the citations hold the wider passages read
         kind = missing_kind(q, answer.text) if self.settings.answer.check_answer_kind else None
         if kind and not answer.abstained:
@@ -165,17 +176,18 @@ class Engine:
         if answer.abstained:
             declined = self._decline(question, hits, filters, timings, answer.notice)
             declined.claims = answer.claims  # what was checked, and why it failed
-            yield self._annotated(declined)
+            yield self._annotated(declined, result)
             return
         answer.timings = timings
-        yield self._annotated(answer)
+        yield self._annotated(answer, result)
 
-    def _annotated(self, answer: Answer) -> Answer:
-        """The generator's own account of the answer it just wrote, when it keeps one (the local
-        model's wrapper says when the shown sentences are the extractive fallback's quotes, and
-        which generator wrote each sentence)."""
-        annotate = getattr(self.generator, "annotate", None)
-        return annotate(answer) if callable(annotate) else answer
+    @staticmethod
+    def _annotated(answer: Answer, result: GenerationResult) -> Answer:
+        """The answer with the generator's own account of this call (the local model's wrapper
+        says when the shown sentences are the extractive fallback's quotes, and which generator
+        wrote each sentence), and the call's result on `answer.generation`."""
+        answer.generation = result
+        return result.annotate(answer)
 
     def passages(self, hits: list[Hit]) -> list[Hit]:
         """What the generator reads: the hits, each with its neighbours in the same section
@@ -185,12 +197,17 @@ class Engine:
             return hits
         return with_context(self.index, hits, r.context_chars)
 
-    def check(self, question: str, raw: str, hits: list[Hit]) -> Answer:
-        """The generator's text, checked sentence by sentence (see answering.checking) and cited.
+    def check(
+        self, question: str, raw: str, hits: list[Hit], result: GenerationResult | None = None
+    ) -> Answer:
+        """The generator's text, checked sentence by sentence (see verify.checking) and cited.
         Abstains (with `notice` saying why and `claims` saying what was checked) when no
-        supported sentence remains."""
+        supported sentence remains. When the generator already checked exactly this text the
+        same way (`result.report`), its check is used, not run again."""
         mode = self.settings.answer.unsupported
-        report = check_claims(parse_claims(raw), hits, self.checker, unsupported=mode)
+        report = self._reused(raw, result, mode)
+        if report is None:
+            report = check_claims(parse_claims(raw), hits, self.checker, unsupported=mode)
         supported = [c for c in report.kept if c.supported]
         if not supported:
             why = (
@@ -214,6 +231,16 @@ class Engine:
         return Answer(
             question, text, False, citations=citations, retrieved=hits, claims=claims, notice="; ".join(notes)
         )
+
+    def _reused(self, raw: str, result: GenerationResult | None, mode: str) -> CheckReport | None:
+        """The generator's own check of `raw`, when it is the one this engine would run: the same
+        text, the same checker (checkers are deterministic and named by their configuration)
+        and unsupported sentences dropped (the generators check in that mode)."""
+        if result is None or result.report is None or mode != "drop":
+            return None
+        if result.checked_text != raw or result.checker != self.checker.name:
+            return None
+        return result.report
 
     def _decline(
         self, question: str, hits: list[Hit], filters: Filters | None, timings: dict[str, float], why: str

@@ -23,6 +23,14 @@ class ConfigError(RagCouncilError):
     """A setting is missing or wrong."""
 
 
+class GeneratorError(RagCouncilError):
+    """The answer generator failed while answering: a server's 5xx, a timeout, an unreachable
+    server, a local model that crashed. Not a setting to fix (that is ConfigError); try again,
+    or answer with another generator."""
+
+    hint = "Try again, or answer with --generator extractive."
+
+
 class ModelNotFoundError(RagCouncilError):
     """Model weights are not installed where we look for them."""
 

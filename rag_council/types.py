@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag_council.text import MONTHS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rag_council.answer.base import GenerationResult
 
 # Metadata values must survive a round trip through Chroma: scalars only, no None.
 MetaValue = str | int | float | bool
@@ -198,6 +201,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     notice: str = ""  # e.g. why the question was not answered
     understood: str = ""  # what retrieval read from the question, e.g. "committee Cabinet"
+    # The generator's result for this answer (outcome, its own timings and token counts);
+    # None when the question was declined before a generator was asked.
+    generation: GenerationResult | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rag_council.answer.base import NO_ANSWER
+from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
 from rag_council.embedding import Embedder
 from rag_council.settings import AnswerSettings
 from rag_council.text import (
@@ -46,8 +46,10 @@ def anchors_decline(question: str, passages: list[Hit]) -> str | None:
     )
 
 
-class ExtractiveGenerator:
+class ExtractiveGenerator(Generator):
     name = "extractive"
+    description = "the passages' own sentences, no LLM (the offline default)"
+    incremental = False  # the whole answer at once
 
     def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
         self.embedder = embedder
@@ -100,7 +102,8 @@ class ExtractiveGenerator:
     def missing_anchors(self, question: str, passages: list[Hit]) -> list[str]:
         return missing_anchors(question, passages)
 
-    def generate(self, question: str, passages: list[Hit]) -> str:
+    def answer_text(self, question: str, passages: list[Hit]) -> str:
+        """The answer (or a NO_ANSWER reply), all at once."""
         # Relevant-looking text about another year, quarter or person is no answer. (Checking
         # only the passages an answer would cite declined 13 of 138 answerable gold questions
         # to catch 4 of 28 unanswerable ones; checking all retrieved passages: 5 and 3.)
@@ -121,5 +124,9 @@ class ExtractiveGenerator:
             current = number
         return "\n".join(lines)
 
-    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
-        yield self.generate(question, passages)
+    def write(self, question: str, passages: list[Hit], result: GenerationResult) -> Iterator[str]:
+        text = self.answer_text(question, passages)
+        if text.startswith(NO_ANSWER):
+            result.outcome = "declined"
+            result.reason = text[len(NO_ANSWER) :].strip(" :")
+        yield text

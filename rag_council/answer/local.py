@@ -9,16 +9,19 @@ One generation runs at a time; others wait for the lock."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import queue
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag_council.answer.model import resolve_model_path
+from rag_council.answer.base import GenerationResult, Generator, declines
+from rag_council.answer.model import DEFAULT_MODEL, MODELS, resolve_model_path
 from rag_council.answer.prompt import messages
-from rag_council.errors import ConfigError
+from rag_council.errors import ConfigError, GeneratorError
 from rag_council.types import Hit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,12 +45,27 @@ def runtime_available() -> str | None:
     return None if "CPU" in info else f"xllamacpp reports no CPU backend: {info[:80]}"
 
 
+def problem(settings: LocalLLMSettings) -> str | None:
+    """None when the local generator can run (runtime importable, model file or parts present),
+    else why not. Cheap: nothing is loaded."""
+    reason = runtime_available()
+    if reason:
+        return reason
+    if settings.model_path:
+        path = Path(settings.model_path).expanduser()
+        return None if path.is_file() else f"no model file at {settings.model_path}"
+    model = MODELS[settings.model or DEFAULT_MODEL]
+    missing = [m for m in model.modules() if importlib.util.find_spec(m) is None]
+    return f"the model packages are not installed ({missing[0]} ...)" if missing else None
+
+
 def _threads(value: int) -> int:
     return value if value > 0 else max(1, min(os.cpu_count() or 2, 8))
 
 
-class LocalGenerator:
+class LocalGenerator(Generator):
     name = "local"
+    description = "an in-process llama.cpp model (xllamacpp) on a GGUF file"
 
     def __init__(self, settings: LocalLLMSettings, *, progress: bool = True) -> None:
         self.settings = settings
@@ -55,7 +73,6 @@ class LocalGenerator:
         self._server: Any = None
         self._lock = threading.Lock()
         self.model_path: str | None = None
-        self.last_timings: dict[str, float] = {}
 
     def load(self) -> Any:
         if self._server is not None:
@@ -96,7 +113,7 @@ class LocalGenerator:
             "timings_per_token": False,
         }
 
-    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
+    def write(self, question: str, passages: list[Hit], result: GenerationResult) -> Iterator[str]:
         server = self.load()
         req = self.request(question, passages)
         out: queue.Queue[Any] = queue.Queue()
@@ -127,6 +144,7 @@ class LocalGenerator:
         with self._lock:
             started = time.perf_counter()
             first: float | None = None
+            parts: list[str] = []
             worker = threading.Thread(target=run, name="rag-council-llm", daemon=True)
             worker.start()
             try:
@@ -135,24 +153,28 @@ class LocalGenerator:
                     if item is _DONE:
                         break
                     if isinstance(item, Exception):
-                        raise ConfigError(f"The local model failed: {item}.", "Try --generator extractive.")
+                        raise GeneratorError(f"The local model failed: {item}.")
                     if first is None:
                         first = time.perf_counter() - started
+                    parts.append(item)
                     yield item
             finally:
                 stop.set()
                 worker.join()
-                self.last_timings = {
-                    "first_token_s": first or 0.0,
-                    "total_s": time.perf_counter() - started,
-                    "prompt_tokens": float(timings.get("prompt_n", 0)),
-                    "prompt_tok_s": float(timings.get("prompt_per_second", 0.0)),
-                    "generated_tokens": float(timings.get("predicted_n", 0)),
-                    "gen_tok_s": float(timings.get("predicted_per_second", 0.0)),
-                }
-
-    def generate(self, question: str, passages: list[Hit]) -> str:
-        return "".join(self.stream(question, passages))
+                result.timings.update(
+                    {
+                        "first_token_s": first or 0.0,
+                        "total_s": time.perf_counter() - started,
+                        "prompt_tokens": float(timings.get("prompt_n", 0)),
+                        "prompt_tok_s": float(timings.get("prompt_per_second", 0.0)),
+                        "generated_tokens": float(timings.get("predicted_n", 0)),
+                        "gen_tok_s": float(timings.get("predicted_per_second", 0.0)),
+                    }
+                )
+        text = "".join(parts)
+        result.raw = text
+        if not text.strip() or declines(text):
+            result.outcome, result.reason = "declined", "the model declined"
 
     def complete(self, prompt: str) -> str:
         """A plain completion (for LLMSupportChecker)."""
@@ -164,4 +186,4 @@ class LocalGenerator:
         try:
             return reply["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
-            raise ConfigError(f"The local model failed: {str(reply)[:200]}.", "") from None
+            raise GeneratorError(f"The local model failed: {str(reply)[:200]}.") from None

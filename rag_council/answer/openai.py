@@ -1,24 +1,30 @@
-"""Any OpenAI-compatible chat server (vLLM, a llama.cpp server, Ollama) as a Generator:
-base URL, model name and an optional key. Streams with server-sent events."""
+"""Any OpenAI-compatible chat server (vLLM, a llama.cpp server, Ollama) as a Generator: base URL,
+model name and an optional key, through the `openai` SDK (streaming, retries with backoff,
+typed errors, token counts when the server reports them).
+
+Errors: a server that cannot be reached, times out or answers 5xx raises GeneratorError
+(after `max_retries` retries); a 4xx (wrong model, key or URL) raises ConfigError."""
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rag_council.answer.base import GenerationResult, Generator, declines
 from rag_council.answer.prompt import messages
-from rag_council.errors import ConfigError
+from rag_council.errors import ConfigError, GeneratorError
 from rag_council.types import Hit
 
 if TYPE_CHECKING:  # pragma: no cover
+    from openai import OpenAI
+
     from rag_council.settings import OpenAISettings
 
 
-class OpenAIGenerator:
+class OpenAIGenerator(Generator):
     name = "openai"
+    description = "an OpenAI-compatible chat server (vLLM, llama.cpp server, Ollama; see answer.openai)"
 
     def __init__(self, settings: OpenAISettings) -> None:
         if not settings.base_url:
@@ -27,89 +33,101 @@ class OpenAIGenerator:
                 "Set answer.openai.base_url (e.g. http://gpu-box:8000/v1) and answer.openai.model.",
             )
         self.settings = settings
-        self.url = settings.base_url.rstrip("/") + "/chat/completions"
-        self.last_timings: dict[str, float] = {}
+        self._client: OpenAI | None = None
 
-    def _headers(self) -> dict[str, str]:
-        key = self.settings.api_key or os.environ.get("OPENAI_API_KEY", "")
-        return {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {key}"} if key else {})
+    @property
+    def client(self) -> OpenAI:
+        if self._client is None:
+            from openai import OpenAI
 
-    def request(self, question: str, passages: list[Hit], stream: bool = True) -> dict[str, Any]:
+            s = self.settings
+            self._client = OpenAI(
+                base_url=s.base_url.rstrip("/"),
+                # The SDK needs a key; servers without auth ignore it.
+                api_key=s.api_key or os.environ.get("OPENAI_API_KEY", "") or "none",
+                timeout=s.timeout_s,
+                max_retries=s.max_retries,
+            )
+        return self._client
+
+    def request(self, question: str, passages: list[Hit]) -> dict[str, Any]:
+        """The chat request's arguments (model, messages, max_tokens, temperature)."""
         s = self.settings
         body: dict[str, Any] = {
             "messages": messages(question, passages[: s.max_passages], s.passage_chars),
             "max_tokens": s.max_tokens,
             "temperature": 0.0,
-            "stream": stream,
         }
-        if s.model:
-            body["model"] = s.model
+        # The SDK needs a model name: "default" when none is set (a llama.cpp server serves the
+        # one it loaded, whatever the name).
+        body["model"] = s.model or "default"
         return body
 
-    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
-        import httpx
-
-        started = time.perf_counter()
-        first: float | None = None
-        try:
-            with (
-                httpx.Client(timeout=self.settings.timeout_s) as client,
-                client.stream(
-                    "POST", self.url, json=self.request(question, passages), headers=self._headers()
-                ) as response,
-            ):
-                if response.status_code >= 400:
-                    response.read()
-                    raise ConfigError(
-                        f"The server at {self.settings.base_url} answered {response.status_code}: "
-                        f"{response.text[:200]}",
-                        "Check answer.openai.base_url, model and api_key.",
-                    )
-                for line in response.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    try:
-                        chunk = json.loads(data)
-                    except json.JSONDecodeError:
-                        continue
-                    for choice in chunk.get("choices") or []:
-                        piece = (choice.get("delta") or {}).get("content")
+    def write(self, question: str, passages: list[Hit], result: GenerationResult) -> Iterator[str]:
+        parts: list[str] = []
+        with self._errors():
+            stream = self.client.chat.completions.create(
+                **self.request(question, passages), stream=True, stream_options={"include_usage": True}
+            )
+            try:
+                for chunk in stream:
+                    usage = chunk.usage  # the last chunk, when the server reports it
+                    if usage is not None:
+                        result.timings["prompt_tokens"] = float(usage.prompt_tokens or 0)
+                        result.timings["generated_tokens"] = float(usage.completion_tokens or 0)
+                    for choice in chunk.choices or []:
+                        piece = choice.delta.content if choice.delta else None
                         if piece:
-                            if first is None:
-                                first = time.perf_counter() - started
+                            parts.append(piece)
                             yield piece
-        except httpx.HTTPError as exc:
-            raise ConfigError(
-                f"Cannot reach the OpenAI-compatible server at {self.settings.base_url}: {exc}.",
-                "Check answer.openai.base_url, or use --generator extractive.",
-            ) from None
-        self.last_timings = {"first_token_s": first or 0.0, "total_s": time.perf_counter() - started}
-
-    def generate(self, question: str, passages: list[Hit]) -> str:
-        return "".join(self.stream(question, passages))
+            finally:
+                stream.close()
+        text = "".join(parts)
+        result.raw = text
+        if not text.strip() or declines(text):
+            result.outcome, result.reason = "declined", "the model declined"
 
     def complete(self, prompt: str) -> str:
         """A plain completion (for follow-up rewriting and LLMSupportChecker)."""
-        import httpx
-
-        body: dict[str, Any] = {
-            "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": 80,
-            "temperature": 0.0,
-        }
-        if self.settings.model:
-            body["model"] = self.settings.model
-        try:
-            response = httpx.post(
-                self.url, json=body, headers=self._headers(), timeout=self.settings.timeout_s
+        with self._errors():
+            reply = self.client.chat.completions.create(
+                model=self.settings.model or "default",
+                messages=[{"role": "user", "content": prompt}],
+                max_tokens=80,
+                temperature=0.0,
             )
-            response.raise_for_status()
-            return response.json()["choices"][0]["message"]["content"] or ""
-        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
+            if not reply.choices:
+                raise GeneratorError(f"The server at {self.settings.base_url} returned no completion.")
+            return reply.choices[0].message.content or ""
+
+    def _errors(self) -> _OpenAIErrors:
+        return _OpenAIErrors(self.settings.base_url)
+
+
+class _OpenAIErrors:
+    """The SDK's errors as the project's: 4xx -> ConfigError, the rest -> GeneratorError."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        import openai
+
+        if exc is None or not isinstance(exc, openai.OpenAIError):
+            return False
+        if isinstance(exc, openai.APIStatusError) and exc.status_code < 500:
             raise ConfigError(
-                f"The server at {self.settings.base_url} did not complete: {exc}.",
+                f"The server at {self.base_url} answered {exc.status_code}: {str(exc)[:200]}.",
+                "Check answer.openai.base_url, model and api_key.",
+            ) from None
+        if isinstance(exc, openai.APITimeoutError):
+            raise GeneratorError(f"The server at {self.base_url} did not answer in time.") from None
+        if isinstance(exc, openai.APIConnectionError):
+            raise GeneratorError(
+                f"Cannot reach the OpenAI-compatible server at {self.base_url}: {exc}.",
                 "Check answer.openai.base_url, or use --generator extractive.",
             ) from None
+        raise GeneratorError(f"The server at {self.base_url} failed: {str(exc)[:200]}.") from None

@@ -13,12 +13,25 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rag_council.evaluate import metrics as M
 from rag_council.evaluate.gold import UNANSWERABLE, GoldError, GoldItem, load_gold
 from rag_council.types import Answer
 from rag_council.verify.support import LexicalSupportChecker, SupportChecker, Verdict, score_pairs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rag_council.retrieve.retrievers import Retriever
+
+
+class Answerer(Protocol):
+    """What the evaluation needs of an engine: `ask`, and the retriever (for a deeper look when
+    the answer's own passages hold no gold quote). `rag_council.Engine` is one."""
+
+    retriever: Retriever
+
+    def ask(self, question: str) -> Answer: ...
+
 
 RETRIEVAL_DEPTH = 10
 STAGES = ("retrieve_s", "answer_s", "total_s")
@@ -108,7 +121,7 @@ def describe_relevance(answer: Answer) -> str:
     """'best cosine 0.62' (or the retrieval score when the hits carry no cosine)."""
     if not answer.retrieved:
         return "nothing retrieved"
-    dense = [d for h in answer.retrieved if (d := getattr(h, "dense", None)) is not None]
+    dense = [h.dense for h in answer.retrieved if h.dense is not None]
     if dense:
         return f"best cosine {max(dense):.2f}"
     return f"top retrieval score {answer.retrieved[0].score:.2f}"
@@ -226,7 +239,7 @@ class EvalRun:
 
 
 def evaluate(
-    engine: Any,
+    engine: Answerer,
     gold: str | Path | Sequence[GoldItem],
     *,
     checker: SupportChecker | None = None,
@@ -318,22 +331,35 @@ def evaluate(
     return EvalRun(results, report)
 
 
-def describe_engine(engine: Any) -> dict[str, Any]:
-    settings = getattr(engine, "settings", None)
-    index = getattr(engine, "index", None)
-    out: dict[str, Any] = {"generator": getattr(getattr(engine, "generator", None), "name", None)}
-    if index is not None:
-        out["index"] = getattr(index, "name", None)
-        out["embedder"] = getattr(getattr(index, "embedder", None), "name", None)
+def describe_engine(engine: Answerer) -> dict[str, Any]:
+    """The engine's generator, index and answer settings (for an Engine; {"generator": None}
+    for another answerer)."""
+    from rag_council.engine import Engine
+
+    if not isinstance(engine, Engine):
+        return {"generator": None}
+    out: dict[str, Any] = {"generator": engine.generator.name}
+    index = engine.index
+    if index is not None:  # an engine over fixed hits (tests) has no index
+        out["index"] = index.name
+        out["embedder"] = index.embedder.name
         try:
             out["chunks"] = index.count()
             out["documents"] = len(index.records())
         except Exception:  # pragma: no cover - a store that cannot count
             pass
-    if settings is not None:
-        out["top_k"] = settings.retrieval.top_k
-        out["answer"] = settings.answer.model_dump()
+    out["top_k"] = engine.settings.retrieval.top_k
+    out["answer"] = engine.settings.answer.model_dump()
     return out
 
 
-__all__ = ["METRICS", "UNANSWERABLE", "EvalRun", "QuestionResult", "aggregate", "evaluate", "judge"]
+__all__ = [
+    "METRICS",
+    "UNANSWERABLE",
+    "Answerer",
+    "EvalRun",
+    "QuestionResult",
+    "aggregate",
+    "evaluate",
+    "judge",
+]

@@ -1,6 +1,8 @@
 """Reranking: a second look at the best fused candidates, with the whole question in view.
 
-The contract is one method, `rerank(question, hits) -> hits` (best first). Implementations:
+The contract is one method, `rerank(question, hits) -> hits` (best first), and a `name`.
+Implementations (registered by name in rag_council.registry, with plugins from the
+`rag_council.rerankers` entry point group):
 
 * `LexicalReranker` (the default): rescoring by the exact overlap of the question with each
   passage (and its label): the share of the question's words it holds, weighted by how rare
@@ -156,8 +158,10 @@ def _unit(score: float) -> float:
 
 
 def make_reranker(kind: str, model: str = "", weight: float = 1.0, stats: Stats | None = None) -> Reranker:
-    if kind == "lexical":
-        return LexicalReranker(stats, weight)
-    if kind == "cross-encoder":
-        return CrossEncoderReranker(model, weight)
-    return NoReranker()
+    """The reranker registered as `kind` (rag_council.registry: lexical, cross-encoder, none,
+    or a plugin's), built from a model folder and a weight."""
+    from rag_council.registry import RERANKERS
+    from rag_council.settings import RetrievalSettings
+
+    settings = RetrievalSettings(rerank=kind, rerank_model=model, rerank_weight=weight)
+    return RERANKERS.make(kind, settings, stats)

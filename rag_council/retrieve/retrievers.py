@@ -1,5 +1,8 @@
 """Question -> ranked passages. One method, `retrieve(question, k, filters)`; the default is
-the hybrid pipeline (HybridRetriever), and the single lists stay for comparison."""
+the hybrid pipeline (HybridRetriever), and the single lists stay for comparison. A retriever
+that reads the question (dates, committee, document type) also implements `Understanding`
+(`intent(question, filters)`); the engine checks for it with isinstance. Retrievers keep
+nothing about the last question."""
 
 from __future__ import annotations
 
@@ -7,18 +10,26 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from rag_council.index import Index
 from rag_council.ingest.cleaning import normalise_for_match
 from rag_council.retrieve.query import QueryIntent, understand
-from rag_council.retrieve.rerank import NoReranker, Reranker, make_reranker
+from rag_council.retrieve.rerank import NoReranker, Reranker
 from rag_council.settings import RetrievalSettings
 from rag_council.types import Filters, Hit
 
 
 class Retriever(Protocol):
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]: ...
+
+
+@runtime_checkable
+class Understanding(Protocol):
+    """Optional capability of a retriever: what it reads from a question (dates, committee,
+    document type), shown to the user as why passages were preferred. Checked with isinstance."""
+
+    def intent(self, question: str, filters: Filters | None = None) -> QueryIntent: ...
 
 
 # Two passages are the same when most of the shorter one's word 4-grams are in the other:
@@ -217,7 +228,9 @@ def make_retriever(index: Index, settings: RetrievalSettings, today: dt.date | N
         overview = index.overview
         return overview.document_frequency, overview.chunks
 
-    reranker = make_reranker(settings.rerank, settings.rerank_model, settings.rerank_weight, stats)
+    from rag_council.registry import RERANKERS
+
+    reranker = RERANKERS.make(settings.rerank, settings, stats)
     return HybridRetriever(index, settings, reranker, today)
 
 

@@ -14,7 +14,7 @@ from rag_council import HashEmbedder, Index, Settings
 from rag_council.errors import StoreError
 from rag_council.index.store import ChromaStore
 from rag_council.settings import StoreSettings
-from tests.unit.test_store_contract import test_store_contract as store_contract
+from rag_council.testing import StoreContract
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +49,16 @@ def chroma_server(tmp_path_factory):
     proc.wait(timeout=20)
 
 
-def test_store_contract_on_a_server(chroma_server, tmp_path):
-    store = ChromaStore(
-        StoreSettings(host="127.0.0.1", port=chroma_server, collection="contract"), tmp_path, "t"
-    )
-    store.drop()
-    store_contract(store)
+class TestChromaServerStore(StoreContract):
+    """The store contract (rag_council.testing) on a Chroma server."""
+
+    @pytest.fixture
+    def store(self, chroma_server, tmp_path):
+        store = ChromaStore(
+            StoreSettings(host="127.0.0.1", port=chroma_server, collection="contract"), tmp_path, "t"
+        )
+        store.drop()  # empty again: every test of the suite starts from nothing
+        return store
 
 
 def test_ingest_and_search_through_a_server(chroma_server, tmp_path):

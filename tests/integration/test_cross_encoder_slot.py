@@ -11,6 +11,7 @@ import pytest
 
 from rag_council.embedding import bundled_minilm_path
 from rag_council.retrieve.rerank import make_reranker
+from rag_council.testing import RerankerContract
 from rag_council.types import Chunk, Hit
 
 pytestmark = pytest.mark.slow
@@ -37,3 +38,20 @@ def test_cross_encoder_from_a_local_folder_orders_by_its_own_scores():
     expected = [hits[i].chunk.chunk_id for i in sorted(range(len(hits)), key=lambda i: -float(own[i]))]
     assert [h.chunk.chunk_id for h in out] == expected
     assert [h.rank for h in out] == [1, 2, 3, 4]
+
+
+class TestCrossEncoderSlotContract(RerankerContract):
+    """The reranker contract on the slot; its head is untrained, so it is not asked to read."""
+
+    reads_words = False
+
+    @pytest.fixture(scope="class")
+    def reranker(self):
+        import torch
+
+        from rag_council.registry import RERANKERS
+        from rag_council.settings import RetrievalSettings
+
+        torch.manual_seed(0)
+        settings = RetrievalSettings(rerank="cross-encoder", rerank_model=str(bundled_minilm_path()))
+        return RERANKERS.make("cross-encoder", settings, None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rag_council.answer import local_problem
+from rag_council.testing import GeneratorContract
 from rag_council.text import find_span
 from tests.schema import check_record
 
@@ -25,18 +26,19 @@ def test_the_local_model_streams_a_checked_cited_answer(local_engine):
     answers = list(local_engine.stream("What did scrutiny decide about co-opted members?"))
     final = answers[-1]
     check_record(final.to_json())
-    assert local_engine.generator.last_timings["generated_tokens"] > 0
+    outcome = final.generation  # this answer's own result
+    assert outcome is not None and outcome.timings["generated_tokens"] > 0
+    assert final.timings["llm_generated_tokens"] > 0
     if final.abstained:  # the small model may decline; then what it wrote was checked or refused
         assert final.notice
         return
     assert len(answers) > 2  # text appeared before the checked answer
     # Shown: the supported sentences (the model's, or the extractive fallback's quotes when none
     # of the model's survived); the removed ones stay in the record, marked unsupported.
-    outcome = local_engine.generator.last_outcome
-    assert outcome.source in ("model", "fallback") and outcome.raw
+    assert outcome.outcome in ("model", "fallback") and outcome.raw
     shown = [c for c in final.claims if c.supported]
     assert final.citations and shown and all(f"[{c.markers[0]}]" in final.text for c in shown)
-    if outcome.source == "fallback":
+    if outcome.outcome == "fallback":
         assert all(find_span(outcome.fallback_text, c.text) for c in shown)
     for citation in final.citations:
         assert citation.quote in citation.chunk.text
@@ -48,10 +50,10 @@ def test_the_local_model_declines_what_the_documents_do_not_say(local_engine):
     check_record(answer.to_json())
     assert answer.abstained and answer.citations == []
     if "generate_s" in answer.timings:  # retrieval found passages: the generator was asked
-        outcome = local_engine.generator.last_outcome
+        outcome = answer.generation
         # Declined before the model, by it, or because nothing it wrote checked out; not
         # answered with quotes by the fallback either.
-        assert outcome.source == "declined" and not outcome.fallback_text
+        assert outcome is not None and outcome.outcome == "declined" and not outcome.fallback_text
 
 
 def test_the_local_model_rewrites_a_follow_up_to_stand_alone(local_engine):
@@ -61,3 +63,14 @@ def test_the_local_model_rewrites_a_follow_up_to_stand_alone(local_engine):
     rewritten = local_engine.standalone(history, "and who proposed it?")
     assert rewritten != standalone_question(history, "and who proposed it?")  # the model's, not the rules'
     assert rewritten.endswith("?") and "co-opt" in rewritten.lower() and "[" not in rewritten
+
+
+class TestLocalGeneratorContract(GeneratorContract):
+    """The generator contract (rag_council.testing) on the real local model, guarded."""
+
+    @pytest.fixture(scope="class")
+    def generator(self, corpus_engine):
+        problem = local_problem(corpus_engine.settings)
+        if problem:
+            pytest.skip(f"local generator unavailable: {problem}")
+        return corpus_engine.with_generator("local").generator

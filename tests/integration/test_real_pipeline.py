@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag_council import Settings, build_index, open_index
+from rag_council.testing import EmbedderContract
 from tests.conftest import CORPUS_FILES
 from tests.schema import check_record
 
@@ -92,3 +93,11 @@ def test_cli_ask_json_in_a_subprocess(corpus_engine, corpus_settings):
     for record in records:
         check_record(record)
     assert len(records[0]["retrieved"]) == 3 and records[1]["abstained"]
+
+
+class TestMiniLMEmbedderContract(EmbedderContract):
+    """The embedder contract (rag_council.testing) on the real MiniLM."""
+
+    @pytest.fixture
+    def embedder(self, minilm):
+        return minilm

@@ -83,22 +83,16 @@ def test_merge_without_the_document_rebuilds_overlapping_text(index: Index):
 def test_engine_cites_the_wider_passage_but_reports_the_retrieved_one(settings: Settings, index: Index):
     from rag_council.engine import Engine
     from rag_council.retrieve.retrievers import make_retriever
+    from rag_council.testing import ScriptedGenerator
 
-    class Scripted:
-        name = "scripted"
+    read: list[list[Hit]] = []
 
-        def __init__(self) -> None:
-            self.seen: list[Hit] = []
-
-        def stream(self, question, passages):
-            self.seen = passages
-            yield f"{SENTENCES[0].rstrip('.')}. [1]"
-
-        def generate(self, question, passages):
-            return "".join(self.stream(question, passages))
+    def reply(question: str, passages: list[Hit]) -> str:
+        read.append(passages)
+        return f"{SENTENCES[0].rstrip('.')}. [1]"
 
     chunks = report_chunks(index)
-    gen = Scripted()
+    gen = ScriptedGenerator(reply)
     engine = Engine(index.settings, index, make_retriever(index, index.settings.retrieval), gen)
     answer = engine.ask(SENTENCES[0], top_k=1)
     assert not answer.abstained, answer.text
@@ -106,6 +100,6 @@ def test_engine_cites_the_wider_passage_but_reports_the_retrieved_one(settings: 
         answer.retrieved[0].chunk.text
         == next(c for c in chunks if c.chunk_id == answer.retrieved[0].chunk.chunk_id).text
     )
-    assert len(gen.seen[0].chunk.text) > len(answer.retrieved[0].chunk.text)  # read with its neighbour
+    assert len(read[0][0].chunk.text) > len(answer.retrieved[0].chunk.text)  # read with its neighbour
     quote = answer.citations[0]
     assert quote.chunk.text[quote.quote_start :].startswith(quote.quote)

@@ -8,7 +8,6 @@ import http.server
 import json
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,55 +15,16 @@ from rag_council import Settings
 from rag_council.answer import NO_ANSWER, available_generators, make_generator
 from rag_council.engine import Engine
 from rag_council.errors import ConfigError
-from rag_council.types import Chunk, Hit
+from rag_council.testing import FakeOpenAIServer, FixedRetriever, ScriptedGenerator, sample_hits
+from rag_council.testing import fakes as FAKE
+from rag_council.types import Hit
 from rag_council.verify.checking import check_quotes
 from tests.schema import check_record
 
-TRANSPORT = (
-    "2. SCHOOL TRANSPORT POLICY\nThe committee discussed the cost of school transport. "
-    "Resolved: That the school transport budget of £4.2 million be approved for 2025/26."
-)
-LIBRARY = (
-    "3. LIBRARY OPENING HOURS\nThe committee heard that the central library will open on Sundays "
-    "from 1 June 2025. Resolved: That Sunday opening be trialled for twelve months."
-)
-APOLOGIES = "1. APOLOGIES FOR ABSENCE\nApologies were received from Councillor Ada Byron."
-
-
-def _hit(n: int, text: str, dense: float = 0.8) -> Hit:
-    chunk = Chunk(
-        f"c{n}", "d1", "minutes.txt", text, 0, len(text), n, title="Example minutes", section=f"item {n}"
-    )
-    return Hit(chunk, 1.0 / n, n, dense=dense)
-
-
-HITS = [_hit(1, TRANSPORT), _hit(2, LIBRARY), _hit(3, APOLOGIES)]
-
-
-class FixedRetriever:
-    def __init__(self, hits: list[Hit]) -> None:
-        self.hits = hits
-
-    def retrieve(self, question: str, k: int, filters=None) -> list[Hit]:
-        return self.hits[:k]
-
-
-class Scripted:
-    """A generator that replies with a fixed text, in small pieces (like tokens)."""
-
-    name = "scripted"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.calls = 0
-
-    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
-        self.calls += 1
-        for i in range(0, len(self.reply), 7):
-            yield self.reply[i : i + 7]
-
-    def generate(self, question: str, passages: list[Hit]) -> str:
-        return "".join(self.stream(question, passages))
+TRANSPORT, LIBRARY, APOLOGIES = FAKE.TRANSPORT, FAKE.LIBRARY, FAKE.APOLOGIES
+_hit = FAKE.hit
+HITS = sample_hits()
+Scripted = ScriptedGenerator
 
 
 def ask(reply: str, hits: list[Hit] = HITS, **answer_settings):
@@ -218,6 +178,26 @@ def test_available_generators_and_selection(monkeypatch):
 
 
 def test_the_openai_generator_streams_from_a_compatible_server():
+    with FakeOpenAIServer() as server:
+        settings = Settings(
+            embedder={"kind": "hash"},
+            answer={
+                "generator": "openai",
+                "openai": {"base_url": server.base_url, "model": "m", "api_key": "k"},
+            },
+        )
+        generator = make_generator(settings, None)  # type: ignore[arg-type]
+        engine = Engine(settings, None, FixedRetriever(HITS), generator)  # type: ignore[arg-type]
+        answer = engine.ask("When will the library open on Sundays?")
+    assert not answer.abstained and answer.citations[0].chunk.chunk_id == "c2"
+    assert server.seen[0]["model"] == "m" and server.seen[0]["stream"] is True
+    assert "[1] (" in server.seen[0]["messages"][1]["content"]  # numbered passages with labels
+    assert answer.generation is not None and answer.generation.outcome == "model"
+    assert answer.timings["llm_prompt_tokens"] == 100.0  # the server's usage, on the answer
+
+
+def test_the_openai_generator_reads_a_minimal_compatible_server():
+    """A server that sends bare chunks (no ids, no usage), as the hand-written client expected."""
     seen: list[dict] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -250,6 +230,35 @@ def test_the_openai_generator_streams_from_a_compatible_server():
     assert not answer.abstained and answer.citations[0].chunk.chunk_id == "c2"
     assert seen[0]["model"] == "m" and seen[0]["stream"] is True
     assert "[1] (" in seen[0]["messages"][1]["content"]  # numbered passages with labels
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_server_error_is_a_generator_error(status):
+    from rag_council.errors import GeneratorError
+
+    with FakeOpenAIServer(fail_status=status) as server:
+        settings = Settings(
+            embedder={"kind": "hash"},
+            answer={"openai": {"base_url": server.base_url, "max_retries": 0}},
+        )
+        generator = make_generator(settings, None, "openai")  # type: ignore[arg-type]
+        with pytest.raises(GeneratorError, match=str(status)):
+            generator.generate("When will the library open on Sundays?", HITS)
+
+
+def test_a_bad_key_or_model_is_a_config_error_and_an_unreachable_server_a_generator_error():
+    from rag_council.errors import GeneratorError
+
+    with FakeOpenAIServer(fail_status=401) as server:
+        settings = Settings(embedder={"kind": "hash"}, answer={"openai": {"base_url": server.base_url}})
+        with pytest.raises(ConfigError, match="401"):
+            make_generator(settings, None, "openai").generate("q", HITS)  # type: ignore[arg-type]
+    gone = Settings(
+        embedder={"kind": "hash"},
+        answer={"openai": {"base_url": "http://127.0.0.1:9/v1", "max_retries": 0, "timeout_s": 2}},
+    )
+    with pytest.raises(GeneratorError, match="Cannot reach"):
+        make_generator(gone, None, "openai").generate("q", HITS)  # type: ignore[arg-type]
 
 
 def test_the_model_file_is_assembled_once_and_verified(tmp_path, monkeypatch):
@@ -292,8 +301,7 @@ def test_ask_streams_text_then_prints_the_checked_answer(monkeypatch, capsys):
     reply = "The central library will open on Sundays from 1 June 2025. [1] Buses will be free [2]."
 
     settings = Settings(embedder={"kind": "hash"})
-    engine = Engine(settings, None, FixedRetriever(HITS), Scripted(reply))  # type: ignore[arg-type]
-    engine.generator.name = "local"
+    engine = Engine(settings, None, FixedRetriever(HITS), Scripted(reply, name="local"))  # type: ignore[arg-type]
     monkeypatch.setattr("rag_council.open_index", lambda name, settings: engine)
     assert cli.main(["ask", "When will the library open on Sundays?", "--generator", "local"]) == 0
     out = capsys.readouterr().out
@@ -304,22 +312,7 @@ def test_ask_streams_text_then_prints_the_checked_answer(monkeypatch, capsys):
 # ------------------------------------------------------------------ the guarded local generator
 
 
-class Counting(Scripted):
-    """Scripted, counting the pieces the caller took (a stopped model yields no more)."""
-
-    def __init__(self, reply: str) -> None:
-        super().__init__(reply)
-        self.taken = 0
-        self.closed = False
-
-    def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
-        self.calls += 1
-        try:
-            for i in range(0, len(self.reply), 7):
-                self.taken += 1
-                yield self.reply[i : i + 7]
-        finally:
-            self.closed = True
+Counting = ScriptedGenerator  # counts the pieces the caller took (a stopped model yields no more)
 
 
 QUOTED = "That Sunday opening be trialled for twelve months. [2]"
@@ -328,31 +321,29 @@ QUOTED = "That Sunday opening be trialled for twelve months. [2]"
 def guarded(reply: str, fallback: str | None = QUOTED, hits: list[Hit] = HITS, **kw):
     from rag_council.answer.fallback import GuardedGenerator
 
-    model = Counting(reply)
-    model.name = "local"
-    backup = Scripted(fallback) if fallback is not None else None
-    if backup is not None:
-        backup.name = "extractive"
+    model = Counting(reply, name="local")
+    backup = Scripted(fallback, name="extractive") if fallback is not None else None
     generator = GuardedGenerator(model, backup, **kw)
     engine = Engine(Settings(embedder={"kind": "hash"}), None, FixedRetriever(hits), generator)  # type: ignore[arg-type]
     answer = engine.ask("When will the library open on Sundays?")  # the engine annotates it
     check_record(answer.to_json())
-    return answer, generator, model, backup
+    assert answer.generation is not None and answer.generation.done
+    return answer, answer.generation, model, backup
 
 
 def test_a_supported_model_answer_stands_and_the_fallback_is_not_asked():
-    answer, generator, _, backup = guarded("The central library will open on Sundays from 1 June 2025. [2]")
-    assert not answer.abstained and generator.last_outcome.source == "model"
-    assert backup.calls == 0 and generator.notice() == ""
+    answer, result, _, backup = guarded("The central library will open on Sundays from 1 June 2025. [2]")
+    assert not answer.abstained and result.outcome == "model"
+    assert backup.calls == 0 and result.notice == ""
     assert "Sundays" in answer.text and answer.notice == ""
     assert answer.claims[0].check.startswith("written by local")
 
 
 def test_a_model_decline_is_cut_short_and_the_quoted_answer_shown_with_a_notice():
     reply = "The documents do not say. " + "Anything else the model would ramble on about. " * 20
-    answer, generator, model, backup = guarded(reply)
+    answer, result, model, backup = guarded(reply)
     assert model.closed and model.taken < 10  # stopped once the decline sentence was seen
-    assert backup.calls == 1 and generator.last_outcome.source == "fallback"
+    assert backup.calls == 1 and result.outcome == "fallback"
     assert not answer.abstained and answer.text.startswith("That Sunday opening be trialled")
     assert "could not be verified" in answer.notice and "the model declined" in answer.notice
     assert [c.check.split(";")[0] for c in answer.claims] == ["written by extractive"]
@@ -360,19 +351,19 @@ def test_a_model_decline_is_cut_short_and_the_quoted_answer_shown_with_a_notice(
 
 
 def test_when_nothing_the_model_wrote_survives_the_quoted_answer_follows_it():
-    answer, generator, _, _ = guarded("Buses will be free for everyone from 2027 [1].")
+    answer, result, _, _ = guarded("Buses will be free for everyone from 2027 [1].")
     assert not answer.abstained and "Buses" not in answer.text
     assert answer.text.startswith("That Sunday opening be trialled")
     model_claim, quoted = answer.claims
     assert model_claim.supported is False and model_claim.check.startswith("written by local")
     assert quoted.supported and quoted.check.startswith("written by extractive")
     assert "no sentence of the model's answer is supported" in answer.notice
-    assert generator.last_outcome.raw == "Buses will be free for everyone from 2027 [1]."
+    assert result.raw == "Buses will be free for everyone from 2027 [1]."
 
 
 def test_with_fallback_decline_the_model_decline_stands():
-    answer, generator, _, _ = guarded("The documents do not say.", fallback=None)
-    assert answer.abstained and answer.citations == [] and generator.last_outcome.source == "declined"
+    answer, result, _, _ = guarded("The documents do not say.", fallback=None)
+    assert answer.abstained and answer.citations == [] and result.outcome == "declined"
     answer, _, _, _ = guarded("Buses will be free for everyone from 2027 [1].", fallback=None)
     assert answer.abstained and "supported by the passages" in answer.notice
 
@@ -381,9 +372,9 @@ def test_a_fallback_that_finds_nothing_or_weak_retrieval_leaves_the_decline():
     answer, _, _, _ = guarded("The documents do not say.", fallback=f"{NO_ANSWER}: nothing")
     assert answer.abstained
     weak = [_hit(1, TRANSPORT, dense=0.4), _hit(2, LIBRARY, dense=0.4)]
-    answer, generator, _, backup = guarded("The documents do not say.", hits=weak, min_relevance=0.5)
+    answer, result, _, backup = guarded("The documents do not say.", hits=weak, min_relevance=0.5)
     assert answer.abstained and backup.calls == 0
-    assert "retrieval too weak" in generator.last_outcome.reason
+    assert "retrieval too weak" in result.reason
 
 
 def test_a_question_naming_what_no_passage_mentions_is_declined_without_the_model():
@@ -391,9 +382,10 @@ def test_a_question_naming_what_no_passage_mentions_is_declined_without_the_mode
 
     model = Counting("The central library will open on Sundays from 1 June 2025. [2]")
     generator = GuardedGenerator(model, Scripted(QUOTED))
-    text = generator.generate("Will the library open on Sundays in 2031?", HITS)
+    generation = generator.stream("Will the library open on Sundays in 2031?", HITS)
+    text = generation.text()
     assert text.startswith(NO_ANSWER) and "2031" in text
-    assert model.calls == 0 and generator.last_outcome.model_called is False
+    assert model.calls == 0 and generation.result.declined_before_model
 
 
 def test_the_trace_records_the_model_reply_and_the_outcome(tmp_path):
@@ -413,7 +405,7 @@ def test_the_local_generator_is_guarded_with_the_extractive_fallback_by_default(
     generator = make_generator(settings, None, "local")  # type: ignore[arg-type]
     assert isinstance(generator, GuardedGenerator) and generator.name == "local"
     assert isinstance(generator.fallback, ExtractiveGenerator)
-    assert generator.settings is settings.answer.local  # the model's attributes show through
+    assert generator.completer() is generator.model  # the model's capability, declared
     declining = Settings(embedder={"kind": "hash"}, answer={"local": {"fallback": "decline"}})
     assert make_generator(declining, None, "local").fallback is None  # type: ignore[arg-type, union-attr]
 
@@ -445,26 +437,41 @@ def test_a_negation_reaches_only_to_the_end_of_its_clause():
 def test_a_decline_before_the_model_reports_no_model_timings():
     from rag_council.answer.fallback import GuardedGenerator
 
-    model = Counting("The central library will open on Sundays from 1 June 2025. [2]")
-    model.last_timings = {"prompt_tokens": 400.0}
-    generator = GuardedGenerator(model, None)
-    generator.generate("When will the library open on Sundays?", HITS)
-    assert generator.last_timings == {"prompt_tokens": 400.0}
-    generator.generate("Will the library open on Sundays in 2031?", HITS)
-    assert generator.last_timings == {}
+    class Counted(ScriptedGenerator):
+        def write(self, question, passages, result):
+            result.timings["prompt_tokens"] = 400.0
+            yield from super().write(question, passages, result)
+
+    generator = GuardedGenerator(Counted("The central library will open on Sundays from 1 June 2025. [2]"))
+    asked = generator.stream("When will the library open on Sundays?", HITS)
+    asked.text()
+    assert asked.result.llm_timings() == {"llm_prompt_tokens": 400.0}
+    before = generator.stream("Will the library open on Sundays in 2031?", HITS)
+    before.text()
+    assert before.result.llm_timings() == {} and before.result.timings == {}
+    assert asked.result.timings["prompt_tokens"] == 400.0  # each call its own result
 
 
-def test_the_engine_shows_the_fallback_notice_once_and_each_thread_its_own_outcome():
-    import threading
+def test_the_engine_shows_the_fallback_notice_once_and_checks_the_answer_once(monkeypatch):
+    from rag_council.verify import checking
 
-    answer, generator, _, _ = guarded("The documents do not say.")
+    calls: list[str] = []
+    real = checking.check_claims
+
+    def counting(claims, *args, **kwargs):
+        calls.append(" ".join(c.text for c in claims))
+        return real(claims, *args, **kwargs)
+
+    monkeypatch.setattr(checking, "check_claims", counting)
+    monkeypatch.setattr("rag_council.engine.check_claims", counting)
+    monkeypatch.setattr("rag_council.answer.fallback.check_claims", counting)
+    answer, _, _, _ = guarded("The documents do not say.")
     assert answer.notice.count("could not be verified") == 1
     assert answer.claims[0].check.count("written by") == 1
-    seen: list[object] = []
-    worker = threading.Thread(target=lambda: seen.append(generator.last_outcome))
-    worker.start()
-    worker.join()
-    assert seen == [None] and generator.last_outcome is not None  # outcomes are per thread
+    assert len(calls) == 1  # the fallback's quotes, checked by the guard; the engine reused it
+    calls.clear()
+    answer, result, _, _ = guarded("The central library will open on Sundays from 1 June 2025. [2]")
+    assert result.outcome == "model" and len(calls) == 1 and not answer.abstained
 
 
 def test_the_evaluation_judges_the_sentences_shown_not_the_removed_ones():
@@ -490,3 +497,12 @@ def test_the_evaluation_judges_the_sentences_shown_not_the_removed_ones():
 
     _, _, alce, _, _ = judge(item, answer, [chunk.text], supports)
     assert alce["sentences"] == 1 and alce["citation_precision"] == 1.0
+
+
+def test_a_reader_that_stops_early_stops_the_generator():
+    model = Scripted("The central library will open on Sundays from 1 June 2025. [2] " * 5)
+    engine = Engine(Settings(embedder={"kind": "hash"}), None, FixedRetriever(HITS), model)  # type: ignore[arg-type]
+    stream = engine.stream("When will the library open on Sundays?")
+    assert next(stream).notice == "partial"
+    stream.close()
+    assert model.closed and model.taken < 10
