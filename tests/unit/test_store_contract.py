@@ -7,7 +7,7 @@ import pytest
 
 from rag_council.index.store import ChromaStore, MemoryStore
 from rag_council.settings import StoreSettings
-from rag_council.types import Chunk, Filters
+from rag_council.types import Chunk, DocType, Filters
 
 
 def _chunk(i: int, **meta) -> Chunk:
@@ -44,7 +44,7 @@ def test_store_contract(store):
         _chunk(
             2, committee="Children and Young People Scrutiny Committee", doc_type="minutes", date="2023-11-14"
         ),
-        _chunk(3, committee="Cabinet", doc_type="report", date="2017-07-20"),
+        _chunk(3, committee="Cabinet", doc_type=DocType.OFFICER_REPORT, date="2017-07-20"),
     ]
     store.upsert(chunks, np.stack([_vec(1), _vec(1, 1), _vec(0, 1)]))
     assert store.count() == 3
@@ -54,7 +54,7 @@ def test_store_contract(store):
     got = store.get(["c2"])[0]
     assert (got.text, got.page, got.meta["committee"]) == ("text 2", 2, chunks[1].meta["committee"])
     assert [c.chunk_id for c, _ in store.search(_vec(1), 3, Filters(committee="cabinet"))] == ["c1", "c3"]
-    assert [c.chunk_id for c, _ in store.search(_vec(1), 3, Filters(doc_type="Report"))] == ["c3"]
+    assert [c.chunk_id for c, _ in store.search(_vec(1), 3, Filters(doc_type="Officer_Report"))] == ["c3"]
     since = Filters(since=dt.date(2017, 7, 1), until=dt.date(2023, 12, 31))
     assert [c.chunk_id for c, _ in store.search(_vec(1), 3, since)] == ["c2", "c3"]
     store.upsert([chunks[0]], np.stack([_vec(1)]))  # upsert is idempotent
