@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rag_council.types import DocType
+
 MANIFEST_NAME = "manifest.toml"
 FIELDS = ("title", "committee", "date", "doc_type", "source_url")
 
@@ -88,5 +90,12 @@ def manifest_entry(path: Path, name: str) -> tuple[dict[str, str], list[str]]:
             except ValueError:
                 warnings.append(f"manifest date '{value}' is not YYYY-MM-DD; ignored")
                 continue
-        out[key] = str(value)
+        if key == "doc_type":
+            try:
+                value = DocType(str(value))
+            except ValueError:
+                kinds = ", ".join(t.value for t in DocType)
+                warnings.append(f"manifest doc_type '{value}' is not one of {kinds}; ignored")
+                continue
+        out[key] = value if isinstance(value, DocType) else str(value)
     return out, warnings

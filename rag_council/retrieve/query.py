@@ -191,10 +191,12 @@ def understand(
         for committee in catalogue.committees:
             if any(re.search(rf"\b{re.escape(a)}\b", lower) for a in catalogue.committee_aliases(committee)):
                 committees.append(committee)
-    doc_types: list[str] = []
+    doc_types: list[DocType] = []
     if not filters.doc_type:
         doc_types = [
-            t for t in catalogue.doc_types if t in DOC_TYPE_WORDS and DOC_TYPE_WORDS[t].search(question)
+            DocType(t)
+            for t in catalogue.doc_types
+            if t in DOC_TYPE_WORDS and DOC_TYPE_WORDS[t].search(question)
         ]
     documents: list[str] = []
     if not filters.documents:

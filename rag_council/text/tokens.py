@@ -213,45 +213,15 @@ def loose_words(text: str) -> list[str]:
 
 # --- support checking: content stems, negation, absolutes -----------------------------------
 
-NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "none",
-        "nor",
-        "neither",
-        "without",
-        "cannot",
-        "nobody",
-        "nothing",
-        "unable",
-        "refused",
-        "rejected",
-        "declined",
-        "disallowed",
-    ]
-)
+NEGATIONS = frozenset({
+    "not", "no", "never", "none", "nor", "neither", "without", "cannot", "nobody", "nothing",
+    "unable", "refused", "rejected", "declined", "disallowed",
+})  # fmt: skip
 _NEG_CONTRACTION = re.compile(r"\b\w+n[’']t\b", re.IGNORECASE)
-_CONTRACTED = frozenset(
-    [
-        "dont",
-        "doesnt",
-        "didnt",
-        "isnt",
-        "wasnt",
-        "arent",
-        "werent",
-        "hasnt",
-        "havent",
-        "hadnt",
-        "wont",
-        "wouldnt",
-        "cant",
-        "couldnt",
-        "shouldnt",
-    ]
-)
+_CONTRACTED = frozenset({
+    "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "hasnt", "havent", "hadnt",
+    "wont", "wouldnt", "cant", "couldnt", "shouldnt",
+})  # fmt: skip
 _CLAUSE_END = re.compile(r"[,;:!?()\n]|\.(?=\s|$)|\s[-–—]\s")
 
 
