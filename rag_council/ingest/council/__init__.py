@@ -8,7 +8,7 @@ questions, officer reports, appendices and strategies.
 * `classify`: the lines of a text and what each looks like;
 * `parse`: the state machine, `parse_council(text, title)` -> CouncilParse or None (the caller
   then falls back to generic markdown sections, with a warning);
-* `tables`: runs of table rows as sections of their own;
+* `sections`: parts to sections (split at headings, small ones merged, tables apart);
 * `labels`: `make_label`, the human-readable place of a section.
 """
 

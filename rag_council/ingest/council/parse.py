@@ -1,7 +1,7 @@
 """Council documents: the parse. A small state machine walks the classified lines (see
 `classify`) and turns them into parts (minutes items, public questions, officer reports and
 their appendices, strategies, work programmes, boilerplate), then into sections: split at
-headings, small ones merged, tables apart (see `tables`).
+headings, small ones merged, tables apart (see `sections`).
 
 `parse_council(text, title, profile)` returns a CouncilParse (sections with metadata, document
 metadata, warnings, the boilerplate dropped), or None when no council structure is recognised.
@@ -26,17 +26,15 @@ from rag_council.ingest.council.classify import (
     STRATEGY_FIELD,
     STRATEGY_META,
     SUPPLEMENT,
-    TOC_LINE,
     WORK_PROGRAMME,
     Line,
-    heading_level,
     is_heading,
     lines_of,
     patterns,
     sentence_case,
 )
 from rag_council.ingest.council.profile import DEFAULT_PROFILE, CouncilProfile
-from rag_council.ingest.council.tables import split_tables
+from rag_council.ingest.council.sections import merge_small, split_at_headings, split_tables
 from rag_council.ingest.structure import clean_heading
 from rag_council.text.dates import MONTH_YEAR, find_date, month_number, numeric_date
 from rag_council.text.tokens import title_words
@@ -497,10 +495,10 @@ class _Parser:
             elif part.kind in ("report_cover", "report"):
                 path = (str(meta.get("report_title", "")), part.heading)
             if part.split_headings:
-                sections.extend(self._split(part, meta, path))
+                sections.extend(split_at_headings(self.lines, part.start, part.end, part.heading, meta, path))
             else:
                 sections.append(Section(part.heading, part.start, part.end, path, meta))
-        sections = [s for s in _merge_small(sections, text) if text[s.start : s.end].strip()]
+        sections = [s for s in merge_small(sections, text) if text[s.start : s.end].strip()]
         sections = split_tables(sections, text)
         doc_meta: Meta = {"doc_type": self.doc_type or DocType.REPORT, **self.strategy_meta}
         if committee:
@@ -515,66 +513,6 @@ class _Parser:
     def _minutes_name(self, meta: Meta) -> str:
         date = meta.get("date")
         return f"Minutes, {format_date(str(date))}" if date else "Minutes"
-
-    def _split(self, part: Part, meta: Meta, path: tuple[str, ...]) -> list[Section]:
-        """Split a strategy or an appendix at its headings (numbered, markdown or plain)."""
-        lines = [ln for ln in self.lines if part.start <= ln.start < part.end]
-        out: list[Section] = []
-        stack: list[tuple[int, str]] = []
-        cur_start, cur_heading, cur_path = part.start, part.heading, path
-        for ln in lines[1:]:
-            if not is_heading(ln) or TOC_LINE.search(ln.text):
-                continue
-            heading = clean_heading(ln.text)
-            if not heading:
-                continue
-            level = heading_level(ln.text)
-            out.append(Section(cur_heading, cur_start, ln.start, cur_path, dict(meta)))
-            stack = [(lv, h) for lv, h in stack if h.lower() not in ("contents", "table of contents")]
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, heading))
-            cur_start, cur_heading, cur_path = ln.start, heading, (*path, *(h for _, h in stack))
-        out.append(Section(cur_heading, cur_start, part.end, cur_path, dict(meta)))
-        return out
-
-
-def _merge_small(sections: list[Section], text: str, small: int = 160) -> list[Section]:
-    """A section with (almost) no body joins the next one (a heading over a subheading);
-    a short one joins the previous one of the same part."""
-    out: list[Section] = []
-    pending: Section | None = None
-    for s in sections:
-        if pending is not None:
-            if pending.path[:1] == s.path[:1] and pending.meta.get("doc_type") == s.meta.get("doc_type"):
-                s = Section(s.heading, pending.start, s.end, s.path, s.meta)
-            else:
-                out.append(pending)
-            pending = None
-        body = text[s.start : s.end].strip()
-        first_nl = body.find("\n")
-        rest = body[first_nl + 1 :].strip() if first_nl >= 0 else ""
-        if (
-            len(rest) < 40
-            and s.meta.get("doc_type") in (DocType.STRATEGY, DocType.APPENDIX)
-            and s is not sections[-1]
-        ):
-            pending = s
-            continue
-        if (
-            len(body) < small
-            and out
-            and out[-1].path[:1] == s.path[:1]
-            and out[-1].meta.get("doc_type") == s.meta.get("doc_type")
-            and s.meta.get("doc_type") not in (DocType.MINUTES, DocType.PUBLIC_QUESTIONS)
-        ):
-            prev = out.pop()
-            out.append(Section(prev.heading, prev.start, s.end, prev.path, prev.meta))
-            continue
-        out.append(s)
-    if pending is not None:
-        out.append(pending)
-    return out
 
 
 def parse_council(text: str, title: str, profile: CouncilProfile = DEFAULT_PROFILE) -> CouncilParse | None:
