@@ -17,7 +17,18 @@ from rag_council.engine import Engine
 from rag_council.errors import RagCouncilError
 from rag_council.index import Index, Progress
 from rag_council.settings import BUNDLED_CORPUS, Settings
-from rag_council.types import Answer, Chunk, Citation, Claim, Document, Filters, Hit, IngestReport, Section
+from rag_council.types import (
+    Answer,
+    Chunk,
+    Citation,
+    Claim,
+    DocType,
+    Document,
+    Filters,
+    Hit,
+    IngestReport,
+    Section,
+)
 
 __all__ = [
     "BUNDLED_CORPUS",
@@ -25,6 +36,7 @@ __all__ = [
     "Chunk",
     "Citation",
     "Claim",
+    "DocType",
     "Document",
     "Embedder",
     "Engine",

@@ -14,21 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag_council.text import content_terms, stem
+from rag_council.text.dates import DATE_PHRASE
+from rag_council.text.tokens import content_terms, loose_words, stem
 
 if TYPE_CHECKING:
     from rag_council.settings import Settings
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
-DATE = re.compile(
-    rf"\b(?:(?:on|in|at|from|during|since|until|by)\s+)?"
-    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|(?:{_MONTHS})\s+\d{{4}}"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}[-/]\d{{2,4}}|\d{{4}})\b",
-    re.IGNORECASE,
-)
+DATE = DATE_PHRASE  # the date a follow-up borrows (see rag_council.text.dates)
 _ACTOR = re.compile(
     r"^\s*(?:what|how|why|when|where|which|who)\b.*?\b(?:did|does|do|has|have|will|would|was|were|is)\s+"
     r"(?P<actor>(?:the\s+)?[\w'-]+(?:\s+(?:[A-Z][\w'-]*|committee|scrutiny|council|cabinet|board))*)\s+"
@@ -76,7 +68,7 @@ def is_follow_up(question: str) -> bool:
     q = question.strip()
     if _LEAD.match(q) or _WHAT_ABOUT.match(q):
         return True
-    words = re.findall(r"[\w'-]+", q)
+    words = loose_words(q)
     return bool(_FOLLOW_UP_WORDS.search(q)) and len(words) <= 10
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rag_council.engine import Engine
 from rag_council.text import sentence_spans
-from rag_council.types import Answer, Chunk, Filters, format_date
+from rag_council.types import Answer, Chunk, DocType, Filters, format_date
 
 _RESPONSE = re.compile(r"^Response(?:\s*\(provided[^)]*\))?\s*:", re.MULTILINE)
 _QUESTION = re.compile(r"^(?:Supplementary\s+)?Question\s*:", re.MULTILINE)
@@ -98,7 +98,7 @@ def similar_questions(
     `min_score` (default: the engine's minimum retrieval score)."""
     if min_score is None:
         min_score = engine.settings.answer.min_retrieval_score
-    hits = engine.retriever.retrieve(question, candidates, Filters(doc_type="public_questions"))
+    hits = engine.retriever.retrieve(question, candidates, Filters(doc_type=DocType.PUBLIC_QUESTIONS))
     seen: set[tuple[str, int]] = set()
     out: list[EarlierQuestion] = []
     for hit in hits:

@@ -8,9 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from rag_council.text import MONTHS
+from rag_council.text.dates import format_date
+
+
+class DocType(StrEnum):
+    """The kinds of document (and of part of a document) the parsers tell apart, as stored in
+    `meta["doc_type"]`. A StrEnum: members are the plain strings, so stored metadata, filters
+    and JSON stay strings ("minutes" == DocType.MINUTES)."""
+
+    MINUTES = "minutes"
+    AGENDA = "agenda"
+    PUBLIC_QUESTIONS = "public_questions"
+    OFFICER_REPORT = "officer_report"
+    APPENDIX = "appendix"
+    STRATEGY = "strategy"
+    WORK_PROGRAMME = "work_programme"
+    BOILERPLATE = "boilerplate"  # agenda furniture, left out of the index
+    REPORT = "report"  # a document with council structure but no agenda, minutes or strategy front
+    DOCUMENT = "document"  # no council structure recognised: markdown sections
+
 
 if TYPE_CHECKING:  # pragma: no cover
     from rag_council.answer.base import GenerationResult
@@ -266,12 +285,3 @@ class IngestReport:
             for warning in warnings:
                 lines.append(f"  ! {name}: {warning}")
         return "\n".join(lines)
-
-
-def format_date(iso: str) -> str:
-    """'2023-11-14' -> '14 November 2023'; anything else is returned as it is."""
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.day} {MONTHS[day.month - 1].capitalize()} {day.year}"

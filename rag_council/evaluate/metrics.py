@@ -19,7 +19,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from difflib import SequenceMatcher
 
-from rag_council.text import MONTHS, STOPWORDS
+from rag_council.text.anchors import name_phrases
+from rag_council.text.dates import WRITTEN_DAY_MONTH, WRITTEN_MONTH_YEAR
+from rag_council.text.numbers import BARE_NUMBER, MONEY, PERCENT, number_value
+from rag_council.text.tokens import match_tokens
 
 # ------------------------------------------------------------------------------- normalising
 
@@ -36,7 +39,7 @@ def normalise(text: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9£$%]+", normalise(text))
+    return match_tokens(normalise(text))
 
 
 def quote_in_text(quote: str, text: str, *, long_quote_words: int = 12, share: float = 0.6) -> bool:
@@ -79,85 +82,6 @@ def reciprocal_rank(rank: int | None) -> float:
 
 # ---------------------------------------------------------------------------------- key facts
 
-_MONTHS = MONTHS
-_MONTH_RE = "|".join(m.capitalize() for m in _MONTHS)
-_DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})(?:\s+(\d{{4}}))?\b")
-_MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\s+(\d{{4}})\b")
-_MONEY = re.compile(r"£\s?(\d[\d,]*(?:\.\d+)?)\s?(k|m|bn|million|billion|thousand)?\b", re.IGNORECASE)
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|per\s?cent\b)", re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![\w.£/])(\d[\d,]*(?:\.\d+)?)(?![\w%])")
-_NAME = re.compile(
-    r"\b(?:[A-Z][a-z]+(?:[-’'][A-Z]?[a-z]+)?)(?:\s+(?:[A-Z]\.?\s+)*[A-Z][a-z]+(?:[-’'][A-Z]?[a-z]+)?)+"
-)
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-# Capitalised words that start names of roles, bodies and sentences rather than people or places.
-_NAME_NOISE = frozenset(
-    [
-        "The",
-        "A",
-        "An",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "It",
-        "In",
-        "On",
-        "At",
-        "Of",
-        "For",
-        "To",
-        "By",
-        "With",
-        "From",
-        "As",
-        "And",
-        "Or",
-        "But",
-        "If",
-        "When",
-        "While",
-        "After",
-        "Before",
-        "During",
-        "Since",
-        "Until",
-        "He",
-        "She",
-        "They",
-        "We",
-        "Our",
-        "His",
-        "Her",
-        "Their",
-        "There",
-        "Yes",
-        "No",
-        "Not",
-        "Apologies",
-        "Councillor",
-        "Council",
-        "Councillors",
-        "Cllr",
-        "Cabinet",
-        "Committee",
-        "Chair",
-        "Chairperson",
-        "Members",
-        "Member",
-        "Resolved",
-        "Recommendation",
-        "Director",
-    ]
-)
-
-
-def _num(value: str, scale: str | None = None) -> str:
-    number = float(value.replace(",", ""))
-    if scale:
-        number *= _SCALE[scale.lower()]
-    return f"{number:.6g}"
-
 
 def key_facts(text: str) -> list[tuple[str, str]]:
     """The checkable facts of a reference answer: dates, amounts, percentages, other numbers
@@ -168,34 +92,26 @@ def key_facts(text: str) -> list[tuple[str, str]]:
     def free(m: re.Match) -> bool:
         return not any(a <= m.start() < b or a < m.end() <= b for a, b in used)
 
-    for m in _DATE.finditer(text):
+    for m in WRITTEN_DAY_MONTH.finditer(text):
         facts.add(
             ("date", f"{int(m.group(1))} {m.group(2).lower()}" + (f" {m.group(3)}" if m.group(3) else ""))
         )
         used.append(m.span())
-    for m in _MONTH_YEAR.finditer(text):
+    for m in WRITTEN_MONTH_YEAR.finditer(text):
         if free(m):
             facts.add(("date", f"{m.group(1).lower()} {m.group(2)}"))
             used.append(m.span())
-    for m in _MONEY.finditer(text):
-        facts.add(("amount", _num(m.group(1), m.group(2))))
+    for m in MONEY.finditer(text):
+        facts.add(("amount", number_value(m.group(1), m.group(2))))
         used.append(m.span())
-    for m in _PERCENT.finditer(text):
+    for m in PERCENT.finditer(text):
         if free(m):
-            facts.add(("percent", _num(m.group(1))))
+            facts.add(("percent", number_value(m.group(1))))
             used.append(m.span())
-    for m in _NUMBER.finditer(text):
+    for m in BARE_NUMBER.finditer(text):
         if free(m):
-            facts.add(("number", _num(m.group(1))))
-    for m in _NAME.finditer(text):
-        parts = [
-            re.sub(r"['’]s$", "", p.rstrip("."))
-            for p in m.group(0).split()
-            if p.rstrip(".") not in _NAME_NOISE and len(p.rstrip(".")) > 1
-        ]
-        parts = [p for p in parts if p.lower() not in STOPWORDS and p.lower() not in _MONTHS]
-        if parts:
-            facts.add(("name", " ".join(parts).lower().replace("’", "'")))
+            facts.add(("number", number_value(m.group(1))))
+    facts.update(("name", name) for name in name_phrases(text))
     return sorted(facts)
 
 
@@ -218,7 +134,7 @@ def fact_in(fact: tuple[str, str], text: str) -> bool:
         norm = normalise(text)
         return all(re.search(rf"\b{re.escape(p)}\b", norm) for p in value.split())
     values = {v for k, v in key_facts(text) if k in ("amount", "percent", "number")}
-    values |= {_num(m.group(1)) for m in _NUMBER.finditer(text.replace("£", " "))}
+    values |= {number_value(m.group(1)) for m in BARE_NUMBER.finditer(text.replace("£", " "))}
     return value in values
 
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rag_council.evaluate import metrics as M
 from rag_council.evaluate.gold import UNANSWERABLE, GoldError, GoldItem, load_gold
+from rag_council.evaluate.support_pairs import score_pairs
 from rag_council.types import Answer
-from rag_council.verify.support import LexicalSupportChecker, SupportChecker, Verdict, score_pairs
+from rag_council.verify.support import LexicalSupportChecker, SupportChecker, Verdict
 
 if TYPE_CHECKING:  # pragma: no cover
     from rag_council.retrieve.retrievers import Retriever

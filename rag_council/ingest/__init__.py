@@ -9,11 +9,19 @@ import itertools
 from pathlib import Path
 
 from rag_council.ingest.cleaning import PDF_RULES, OffsetMap, TrackedText
-from rag_council.ingest.council import council_clean, make_label, parse_council
+from rag_council.ingest.council import (
+    DEFAULT_PROFILE,
+    CouncilProfile,
+    CouncilProfileError,
+    council_clean,
+    make_label,
+    parse_council,
+    profile_from_table,
+)
 from rag_council.ingest.loaders import SUPPORTED, Discovered, RawDocument, discover, load_raw
-from rag_council.ingest.manifest import manifest_entry
+from rag_council.ingest.manifest import manifest_council, manifest_entry
 from rag_council.ingest.structure import guess_title, markdown_sections
-from rag_council.types import Document, PageSpan, Section
+from rag_council.types import DocType, Document, PageSpan, Section
 
 __all__ = [
     "SUPPORTED",
@@ -34,8 +42,10 @@ def load_document(path: Path, name: str, max_bytes: int) -> Document:
 def parse(raw: RawDocument) -> Document:
     """Clean the raw text, map pages into the cleaned text, and split it into sections:
     council structure (minutes, public questions, reports, appendices, strategies) when it
-    is recognised, else markdown headings (with a warning). Then the sidecar manifest."""
-    tracked = council_clean(raw.text, PDF_RULES if raw.format == "pdf" else ())
+    is recognised, else markdown headings (with a warning). Then the sidecar manifest. The
+    council rules are the manifest's `[council]` profile (Herefordshire's by default)."""
+    profile, profile_warnings = council_profile(Path(raw.path))
+    tracked = council_clean(raw.text, PDF_RULES if raw.format == "pdf" else (), profile)
     text = tracked.text
     offsets = tracked.offset_map()
     pages = _page_spans(raw, tracked)
@@ -50,12 +60,12 @@ def parse(raw: RawDocument) -> Document:
         source_text=raw.text,
         origin=offsets.runs,
         pages=pages,
-        warnings=list(raw.warnings),
+        warnings=[*raw.warnings, *profile_warnings],
     )
-    council = parse_council(text, title)
+    council = parse_council(text, title, profile)
     if council is None or not council.sections:
         doc.sections = markdown_sections(text, title)
-        doc.meta = {"doc_type": "document"}
+        doc.meta = {"doc_type": DocType.DOCUMENT}
         doc.warnings.append(
             "structure not recognised (no minutes, public questions, report cover sheet or strategy found): "
             f"ingested as {len(doc.sections)} plain section(s)"
@@ -78,13 +88,22 @@ def parse(raw: RawDocument) -> Document:
     return doc
 
 
+def council_profile(path: Path) -> tuple[CouncilProfile, list[str]]:
+    """The council profile for the file at `path`: its manifest's `[council]` table over the
+    default; a table that cannot be read is reported and the default used."""
+    try:
+        return profile_from_table(manifest_council(path)), []
+    except CouncilProfileError as exc:
+        return DEFAULT_PROFILE, [f"{exc}; the {DEFAULT_PROFILE.name} council rules are used"]
+
+
 def _council_title(meta: dict, fallback: str) -> str:
     from rag_council.types import format_date
 
     committee, date, kind = meta.get("committee"), meta.get("date"), meta.get("doc_type")
-    if kind == "strategy" or not committee:
+    if kind == DocType.STRATEGY or not committee:
         return fallback
-    what = {"agenda": "agenda pack", "minutes": "minutes"}.get(str(kind), str(kind))
+    what = {DocType.AGENDA: "agenda pack", DocType.MINUTES: "minutes"}.get(str(kind), str(kind))
     return f"{committee} {what}, {format_date(str(date))}" if date else f"{committee} {what}"
 
 

@@ -10,6 +10,13 @@ document type and source URL.
     source_url = "https://..."
 
 Entries are keyed by the file name (or its path relative to the ingest folder).
+
+A `[council]` table changes the council rules of the parser for every file under the manifest
+(see rag_council.ingest.council.profile):
+
+    [council]
+    name = "Shropshire"
+    running_header = 'Shropshire Council \\d{1,2} [A-Z]{3,9} \\d{4}'
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from rag_council.types import DocType
 
 MANIFEST_NAME = "manifest.toml"
 FIELDS = ("title", "committee", "date", "doc_type", "source_url")
@@ -37,13 +46,27 @@ def find_manifest(path: Path, levels: int = 2) -> Path | None:
 
 
 @lru_cache(maxsize=16)
-def _load(path: str, mtime: float) -> tuple[dict[str, dict[str, Any]], str]:
+def _read(path: str, mtime: float) -> tuple[dict[str, Any], str]:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8")), ""
     except (OSError, tomllib.TOMLDecodeError) as exc:
         return {}, f"manifest {path} is unreadable ({exc}); ignored"
+
+
+def _load(path: str, mtime: float) -> tuple[dict[str, dict[str, Any]], str]:
+    data, problem = _read(path, mtime)
     docs = data.get("documents", {})
-    return ({str(k): dict(v) for k, v in docs.items() if isinstance(v, dict)}, "")
+    return ({str(k): dict(v) for k, v in docs.items() if isinstance(v, dict)}, problem)
+
+
+def manifest_council(path: Path) -> dict[str, Any]:
+    """The `[council]` table of the manifest that governs the file at `path` ({} if none)."""
+    manifest = find_manifest(path)
+    if manifest is None:
+        return {}
+    data, _ = _read(str(manifest), manifest.stat().st_mtime)
+    table = data.get("council", {})
+    return dict(table) if isinstance(table, dict) else {}
 
 
 def manifest_entry(path: Path, name: str) -> tuple[dict[str, str], list[str]]:
@@ -67,5 +90,12 @@ def manifest_entry(path: Path, name: str) -> tuple[dict[str, str], list[str]]:
             except ValueError:
                 warnings.append(f"manifest date '{value}' is not YYYY-MM-DD; ignored")
                 continue
-        out[key] = str(value)
+        if key == "doc_type":
+            try:
+                value = DocType(str(value))
+            except ValueError:
+                kinds = ", ".join(t.value for t in DocType)
+                warnings.append(f"manifest doc_type '{value}' is not one of {kinds}; ignored")
+                continue
+        out[key] = value if isinstance(value, DocType) else str(value)
     return out, warnings

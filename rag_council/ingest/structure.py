@@ -1,5 +1,6 @@
-"""Generic structure: sections from markdown headings. Council-specific structure (minute
-items, public questions, report cover sheets) plugs in ahead of this in `documents.parse`."""
+"""Generic structure: sections from markdown headings, and `clean_heading`, the one heading
+cleaner (council parsing uses it too). Council-specific structure (minute items, public
+questions, report cover sheets) plugs in ahead of this in `ingest.parse`."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ import re
 from rag_council.types import Section
 
 _HEADING = re.compile(r"(?m)^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*$")
 
 
 def clean_heading(text: str) -> str:
-    return " ".join(re.sub(r"[*_`]+", "", text).split()).strip(" :-")
+    """A heading as shown: a markdown heading's hashes, emphasis marks (* _ `) and surrounding
+    colons and dashes off, whitespace folded."""
+    md = MD_HEADING.match(text)
+    if md:
+        text = md.group("title")
+    return " ".join(re.sub(r"[*_`]+", "", text).split()).strip(" :-–")
 
 
 def markdown_sections(text: str, title: str) -> list[Section]:

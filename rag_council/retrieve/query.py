@@ -9,8 +9,9 @@ the passages that match it (see retrieval.HybridRetriever) and to fetch extra ca
 the matching part of the index. Explicit filters always win: a facet the user filtered on is
 not read from the question.
 
-Relative dates ("last November") are read against `today`; a month without a year and without
-"last" means the most recent such month up to today.
+Dates and periods are read by `rag_council.text.dates.periods` (re-exported here): relative
+dates ("last November") against `today`; a month without a year and without "last" means the
+most recent such month up to today.
 """
 
 from __future__ import annotations
@@ -20,149 +21,26 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rag_council.text import MONTHS, STOPWORDS, stem, words
-from rag_council.types import Chunk, Filters, format_date
+from rag_council.text.dates import MONTHS, Period, periods
+from rag_council.text.tokens import STOPWORDS, stem, words
+from rag_council.types import Chunk, DocType, Filters
 
-_MONTH = "|".join(MONTHS) + "|" + "|".join(m[:3] for m in MONTHS if len(m) > 3) + "|sept"
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\.?,?\s+((?:19|20)\d\d)\b", re.I)
-_MONTH_YEAR = re.compile(rf"\b({_MONTH})\.?,?\s+((?:19|20)\d\d)\b", re.I)
-_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|/|to)\s*((?:19|20)?\d\d)\b")
-_YEAR = re.compile(r"(?<![\d/-])((?:19|20)\d\d)(?![\d/-])")
-_YEAR_LEAD = re.compile(
-    r"\b(?:in|during|since|from|until|till|before|after|of|by)\s+(?:(?:early|late|mid)[- ]?)?$", re.I
-)
-_DATA_NOUN = re.compile(r"\s+(?:data|census|figures?|survey|baseline|levels?|rates?|cohort)\b", re.I)
-_RELATIVE_MONTH = re.compile(
-    rf"\b(?:(last|this|past|previous)\s+|(?:back\s+)?in\s+)({_MONTH})\b(?!\.?,?\s+\d)", re.I
-)
-_RELATIVE_YEAR = re.compile(r"\b(last|this|past|previous)\s+year\b", re.I)
-
-
-def _month_number(name: str) -> int:
-    name = name.lower()[:3]
-    return next(i for i, m in enumerate(MONTHS, start=1) if m.startswith(name))
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A span of dates a question names (inclusive), with the words that named it."""
-
-    start: dt.date
-    end: dt.date
-    text: str
-    # A span of time ("between April 2022 and March 2023") is what the records report on, at
-    # meetings up to a year after it ends; a date or a month names the meeting itself.
-    reported_for: int = 0  # days after `end` that still match
-
-    def describe(self) -> str:
-        """'14 November 2023', 'November 2023', '2017', or '1 April 2016 to 31 March 2017'."""
-        if self.start == self.end:
-            return format_date(self.start.isoformat())
-        if self.start.day == 1 and self.end == _month_end(self.start.year, self.start.month):
-            return f"{MONTHS[self.start.month - 1].capitalize()} {self.start.year}"
-        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31) and (
-            self.start.year == self.end.year
-        ):
-            return str(self.start.year)
-        return f"{format_date(self.start.isoformat())} to {format_date(self.end.isoformat())}"
-
-    def contains(self, iso: str) -> bool:
-        try:
-            day = dt.date.fromisoformat(iso[:10])
-        except ValueError:
-            return False
-        return self.start <= day <= self.end + dt.timedelta(days=self.reported_for)
-
-
-def periods(question: str, today: dt.date | None = None) -> list[Period]:
-    """The dates and periods named in `question`, most specific first; overlapping mentions
-    ("14 November 2023" also contains "November 2023" and "2023") are read once."""
-    today = today or dt.date.today()
-    found: list[Period] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(m: re.Match[str]) -> bool:
-        return not any(a < m.end() and m.start() < b for a, b in taken)
-
-    def add(m: re.Match[str], start: dt.date, end: dt.date) -> None:
-        taken.append(m.span())
-        found.append(Period(start, end, m.group(0)))
-
-    for m in _DAY_MONTH_YEAR.finditer(question):
-        try:
-            day = dt.date(int(m.group(3)), _month_number(m.group(2)), int(m.group(1)))
-        except ValueError:
-            continue
-        add(m, day, day)
-    for m in _MONTH_YEAR.finditer(question):
-        if free(m):
-            year, month = int(m.group(2)), _month_number(m.group(1))
-            add(m, dt.date(year, month, 1), _month_end(year, month))
-    for m in _FINANCIAL_YEAR.finditer(question):
-        first, second = int(m.group(1)), int(m.group(2))
-        second = second if second >= 100 else (first // 100) * 100 + second
-        if free(m) and second == first + 1:  # "2016-17": 1 April 2016 to 31 March 2017
-            add(m, dt.date(first, 4, 1), dt.date(second, 3, 31))
-    for m in _YEAR.finditer(question):
-        # A year is a time to look in when it follows "in", "during", "since"...; "the 2011
-        # data" or "between 2017 and 2021" speak of what the records measured, not when.
-        if free(m) and _YEAR_LEAD.search(question[: m.start()]) and not _DATA_NOUN.match(question[m.end() :]):
-            year = int(m.group(1))
-            add(m, dt.date(year, 1, 1), dt.date(year, 12, 31))
-    for m in _RELATIVE_MONTH.finditer(question):
-        if not free(m) or (m.group(2).lower() == "may" and not m.group(1)):
-            continue  # "in may" is too often the verb
-        month = _month_number(m.group(2))
-        year = today.year if month <= today.month else today.year - 1
-        if (m.group(1) or "").lower() in ("last", "past", "previous") and month == today.month:
-            year -= 1
-        add(m, dt.date(year, month, 1), _month_end(year, month))
-    for m in _RELATIVE_YEAR.finditer(question):
-        if free(m):
-            year = today.year if m.group(1).lower() == "this" else today.year - 1
-            add(m, dt.date(year, 1, 1), dt.date(year, 12, 31))
-    return _ranges(question, found, taken)
-
-
-_RANGE_OPEN = re.compile(r"\b(?:between|from)\s+$", re.I)
-_RANGE_JOIN = re.compile(r"^\s*(?:and|to|until|till|-|–)\s*$", re.I)
-
-
-def _ranges(question: str, found: list[Period], spans: list[tuple[int, int]]) -> list[Period]:
-    """'between April 2022 and March 2023' and 'from 2017 to 2019' read as one span of time."""
-    ordered = sorted(zip(spans, found, strict=True), key=lambda x: x[0])
-    out: list[tuple[tuple[int, int], Period]] = []
-    for span, period in ordered:
-        if out:
-            (a, b), first = out[-1]
-            if _RANGE_JOIN.match(question[b : span[0]]) and _RANGE_OPEN.search(question[:a]):
-                merged = Period(first.start, period.end, question[a : span[1]], reported_for=366)
-                out[-1] = ((a, span[1]), merged)
-                continue
-        out.append((span, period))
-    # most specific first, as found
-    return [p for _, p in sorted(out, key=lambda x: (x[1].end - x[1].start, x[0]))]
-
+__all__ = ["DOC_TYPE_WORDS", "Catalogue", "Period", "QueryIntent", "periods", "understand"]
 
 # Words that name a kind of council document in a question, by the doc_type they point at.
-DOC_TYPE_WORDS: dict[str, re.Pattern[str]] = {
-    "minutes": re.compile(r"\bminutes?\b|\bresolved?\b|\bresolutions?\b", re.I),
-    "public_questions": re.compile(
+DOC_TYPE_WORDS: dict[DocType, re.Pattern[str]] = {
+    DocType.MINUTES: re.compile(r"\bminutes?\b|\bresolved?\b|\bresolutions?\b", re.I),
+    DocType.PUBLIC_QUESTIONS: re.compile(
         r"\bpublic\s+questions?\b|\bmembers?\s+of\s+the\s+public\b|\bquestions?\s+(?:from|asked|by)\b"
         r"|\basked\s+by\b|\bquestioner\b",
         re.I,
     ),
     # not a child-protection "strategy meeting" or "strategy discussion"
-    "strategy": re.compile(r"\bstrateg(?:y|ies)\b(?!\s+(?:meetings?|discussions?|groups?)\b)", re.I),
-    "officer_report": re.compile(r"\b(?:officer'?s?|cabinet|committee)\s+report\b", re.I),
-    "appendix": re.compile(r"\bappendix\b|\bappendices\b", re.I),
-    "agenda": re.compile(r"\bagenda\b", re.I),
-    "work_programme": re.compile(r"\bwork\s+programme\b", re.I),
+    DocType.STRATEGY: re.compile(r"\bstrateg(?:y|ies)\b(?!\s+(?:meetings?|discussions?|groups?)\b)", re.I),
+    DocType.OFFICER_REPORT: re.compile(r"\b(?:officer'?s?|cabinet|committee)\s+report\b", re.I),
+    DocType.APPENDIX: re.compile(r"\bappendix\b|\bappendices\b", re.I),
+    DocType.AGENDA: re.compile(r"\bagenda\b", re.I),
+    DocType.WORK_PROGRAMME: re.compile(r"\bwork\s+programme\b", re.I),
 }
 
 # Words of a committee's name that a question may use for it on their own.
@@ -188,8 +66,7 @@ _BODY_WORDS = frozenset(
 _GENERIC_TITLE = STOPWORDS | {
     "agenda", "pack", "minutes", "committee", "council", "report", "version", "children", "young",
     "people", "scrutiny", "cabinet", "strategy", "plan", "policy", "herefordshire", "meeting",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "appendix", "draft", "final", "annual", "update",
+    "appendix", "draft", "final", "annual", "update", *MONTHS,
 }  # fmt: skip
 
 
@@ -314,10 +191,12 @@ def understand(
         for committee in catalogue.committees:
             if any(re.search(rf"\b{re.escape(a)}\b", lower) for a in catalogue.committee_aliases(committee)):
                 committees.append(committee)
-    doc_types: list[str] = []
+    doc_types: list[DocType] = []
     if not filters.doc_type:
         doc_types = [
-            t for t in catalogue.doc_types if t in DOC_TYPE_WORDS and DOC_TYPE_WORDS[t].search(question)
+            DocType(t)
+            for t in catalogue.doc_types
+            if t in DOC_TYPE_WORDS and DOC_TYPE_WORDS[t].search(question)
         ]
     documents: list[str] = []
     if not filters.documents:

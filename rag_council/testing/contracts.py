@@ -21,7 +21,7 @@ from rag_council.retrieve.rerank import Reranker
 from rag_council.retrieve.retrievers import Retriever
 from rag_council.settings import Settings
 from rag_council.testing.fakes import FixedRetriever, sample_hits
-from rag_council.types import Chunk, Filters, Hit
+from rag_council.types import Chunk, DocType, Filters, Hit
 from rag_council.verify.support import SupportChecker
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -74,7 +74,7 @@ class StoreContract:
                 doc_type="minutes",
                 date="2023-11-14",
             ),
-            _chunk(3, committee="Cabinet", doc_type="report", date="2017-07-20"),
+            _chunk(3, committee="Cabinet", doc_type=DocType.OFFICER_REPORT, date="2017-07-20"),
         ]
         store.upsert(chunks, np.stack([_vec(1), _vec(1, 1), _vec(0, 1)]))
         return store, chunks
@@ -96,7 +96,7 @@ class StoreContract:
     def test_filters_on_committee_type_and_dates(self, filled: tuple[Store, list[Chunk]]) -> None:
         store, _ = filled
         assert [c.chunk_id for c, _ in store.search(_vec(1), 3, Filters(committee="cabinet"))] == ["c1", "c3"]
-        assert [c.chunk_id for c, _ in store.search(_vec(1), 3, Filters(doc_type="Report"))] == ["c3"]
+        assert [c.chunk_id for c, _ in store.search(_vec(1), 3, Filters(doc_type="Officer_Report"))] == ["c3"]
         since = Filters(since=dt.date(2017, 7, 1), until=dt.date(2023, 12, 31))
         assert [c.chunk_id for c, _ in store.search(_vec(1), 3, since)] == ["c2", "c3"]
         assert store.search(_vec(1), 3, Filters(committee="No Such Committee")) == []

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from rag_council.text import content_terms, find_span, sentence_spans, squash, stem, words
+from rag_council.text.sentences import ends_sentence, split_sentences
 from rag_council.types import Citation, Claim, Hit
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_SENTENCE = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z\"“(])")
 
 
 def parse_claims(text: str) -> list[Claim]:
@@ -21,7 +21,7 @@ def parse_claims(text: str) -> list[Claim]:
     claims: list[Claim] = []
     for line in text.strip().splitlines():
         line_start = len(claims)
-        for sentence in _SENTENCE.split(line.strip()):
+        for sentence in split_sentences(line.strip()):
             sentence = sentence.strip()
             if not sentence:
                 continue
@@ -106,7 +106,7 @@ def render(claims: list[Claim]) -> str:
     for claim in claims:
         sentence = claim.text + "".join(f" [{m}]" for m in claim.markers)
         if paragraphs and claim.markers == last:
-            joiner = " " if re.search(r"[.!?][\"'”’)]?$", paragraphs[-1].rsplit(" [", 1)[0]) else "\n"
+            joiner = " " if ends_sentence(paragraphs[-1].rsplit(" [", 1)[0]) else "\n"
             paragraphs[-1] += joiner + sentence
         else:
             paragraphs.append(sentence)

@@ -11,7 +11,9 @@ lexical and runs on a CPU without any download. It is a heuristic, not entailmen
 * `LLMSupportChecker` asks a language model through a minimal `complete(prompt) -> str`
   callable, so any generator can be wired in later.
 
-Both return a `Verdict` that says why: the evaluation report shows the reasons.
+Both return a `Verdict` that says why: the evaluation report shows the reasons. The facts
+compared (content terms, numbers, months, names, negation) are read by rag_council.text; how
+well a checker does on labelled pairs is measured in rag_council.evaluate.support_pairs.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from rag_council.text import MONTHS, STOPWORDS, sentence_spans, stem, words
+from rag_council.text.anchors import names
+from rag_council.text.dates import months
+from rag_council.text.numbers import number_contexts, numbers, numbers_loose
+from rag_council.text.sentences import sentence_spans
+from rag_council.text.tokens import absolutes, negated, negated_terms, stem, terms, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from rag_council.embedding import Embedder
@@ -55,256 +61,7 @@ class SupportChecker(Protocol):
 
 
 # ---------------------------------------------------------------------------------------------
-# Features of a text: content terms, numbers, dates, names, negation
-
-_MONTHS = MONTHS
-_MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
-_NUMBER_WORDS = {
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
-    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
-    "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
-    "hundred": "100",
-}  # fmt: skip
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-_NUM = re.compile(
-    r"(?<![\w.])[£$]?\s?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\d|,\d)\s?(k|m|bn|thousand|million|billion|st|nd|rd|th)?(?![a-z])",
-    re.IGNORECASE,
-)
-_NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "none",
-        "nor",
-        "neither",
-        "without",
-        "cannot",
-        "nobody",
-        "nothing",
-        "unable",
-        "refused",
-        "rejected",
-        "declined",
-        "disallowed",
-    ]
-)
-_NEG_CONTRACTION = re.compile(r"\b\w+n[’']t\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z’'&-]*[a-z][A-Za-z’'-]*\b|\b[A-Z]{2,}s?\b")
-# Capitalised words that are titles, roles or sentence furniture rather than names.
-_NOT_NAMES = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "there",
-        "their",
-        "in",
-        "on",
-        "at",
-        "of",
-        "for",
-        "to",
-        "by",
-        "with",
-        "from",
-        "as",
-        "and",
-        "or",
-        "but",
-        "if",
-        "when",
-        "while",
-        "after",
-        "before",
-        "during",
-        "since",
-        "until",
-        "councillor",
-        "cllr",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "professor",
-        "chair",
-        "chairperson",
-        "chairman",
-        "vice",
-        "cabinet",
-        "member",
-        "members",
-        "committee",
-        "council",
-        "herefordshire",
-        "he",
-        "she",
-        "they",
-        "we",
-        "our",
-        "his",
-        "her",
-        "resolved",
-        "resolution",
-        "agreed",
-        "noted",
-        "item",
-        "minutes",
-        "minute",
-        "recommendation",
-        "recommendations",
-        "response",
-        "question",
-        "answer",
-        "supplementary",
-        "director",
-        "officer",
-        "lead",
-        "service",
-        "services",
-        "report",
-        "appendix",
-    ]
-)
-
-
-def _norm_number(digits: str, scale: str | None) -> str:
-    value = float(digits.replace(",", ""))
-    if scale and scale.lower() in _SCALE:
-        value *= _SCALE[scale.lower()]
-    return f"{value:.6g}" if value < 1e15 else str(value)
-
-
-def numbers(text: str) -> set[str]:
-    """Every number of the text, normalised: '£1.5m' -> '1.5e+06', '20,500' -> '20500',
-    'twelve' -> '12'. Years and day numbers are numbers too."""
-    found = {_norm_number(d, s) for d, s in _NUM.findall(text)}
-    for w in words(text):
-        if w in _NUMBER_WORDS:
-            found.add(_NUMBER_WORDS[w])
-    return found
-
-
-def _numbers_loose(text: str) -> set[str]:
-    """Numbers with and without their scale, so that '£1.5m' in a claim matches '£1.5 million'
-    and '1.5' in a passage table column headed '£m'."""
-    out = numbers(text)
-    out |= {_norm_number(d, None) for d, _ in _NUM.findall(text)}
-    return out
-
-
-def months(text: str) -> set[str]:
-    out: set[str] = set()
-    for w in words(text):
-        if w in _MONTHS:
-            out.add(w)
-        elif w.rstrip(".") in _MONTH_ABBR and len(w) <= 5 and w != "may":
-            out.add(_MONTH_ABBR[w.rstrip(".")])
-    return out
-
-
-def names(text: str) -> set[str]:
-    """Stems of the capitalised words that are not at the start of a sentence and are not
-    titles or roles: 'Councillor Ben Proctor' -> {'ben', 'proctor'}."""
-    out: set[str] = set()
-    for m in _CAPITALISED.finditer(text):
-        before = text[: m.start()].rstrip()
-        if not before or before[-1] in '.!?:;\n"“(•-' or re.search(r"(^|\n)\s*[-•*]?\s*$", text[: m.start()]):
-            continue  # start of a sentence, line or bullet: capitalised anyway
-        word = m.group(0).lower().replace("’", "'").removesuffix("'s")
-        for part in word.split("-"):
-            if len(part) < 2 or part in _NOT_NAMES or part in STOPWORDS or part in _MONTHS:
-                continue
-            out.add(stem(part))
-    return out
-
-
-def negated(text: str) -> bool:
-    return bool(_NEG_CONTRACTION.search(text)) or any(w in _NEGATIONS for w in words(text))
-
-
-def negated_terms(text: str, reach: int = 4) -> set[str]:
-    """Stems of the words within `reach` words after a negation and in its clause: in 'did not
-    constitute a pecuniary interest' -> {'constitute', 'pecuniary', 'interest'}."""
-    out: set[str] = set()
-    # A negation reaches to the end of its clause at most: in 'there are no concerns, to a
-    # child in need plan' the child is not negated.
-    for clause in _CLAUSE_END.split(text):
-        tokens = [w.replace("'", "") for w in words(clause)]
-        for i, w in enumerate(tokens):
-            if w in _NEGATIONS or w in _CONTRACTED:
-                out.update(stem(t) for t in tokens[i + 1 : i + 1 + reach] if t not in STOPWORDS)
-            elif w.startswith("non-") and len(w) > 6:
-                out.add(stem(w[4:]))
-    return out
-
-
-_CLAUSE_END = re.compile(r"[,;:!?()\n]|\.(?=\s|$)|\s[-–—]\s")
-
-
-def number_contexts(text: str, reach: int) -> dict[str, set[str]]:
-    """Each number of the text -> the content-word stems within `reach` characters of it, so
-    that '£128k grant and £477k payment' binds 128000 to 'grant', not to 'payment'."""
-    out: dict[str, set[str]] = {}
-    for m in _NUM.finditer(text):
-        near = terms(text[max(0, m.start() - reach) : m.start()] + " " + text[m.end() : m.end() + reach])
-        out.setdefault(_norm_number(m.group(1), m.group(2)), set()).update(near)
-    return out
-
-
-# Words that make a claim absolute or final; a passage must say them too ('aims to ensure
-# most children' does not support 'guarantees every child').
-_ABSOLUTES = {
-    "all": "all", "every": "all", "each": "all", "always": "always", "never": "never",
-    "guarantee": "guarantee", "guarantees": "guarantee", "guaranteed": "guarantee",
-    "formally": "formally", "already": "already", "confirmed": "confirmed", "immediately": "immediately",
-    "immediate": "immediately", "only": "only", "entirely": "entirely", "completely": "entirely",
-}  # fmt: skip
-
-
-def absolutes(text: str) -> set[str]:
-    return {_ABSOLUTES[w] for w in words(text) if w in _ABSOLUTES}
-
-
-_CONTRACTED = frozenset(
-    [
-        "dont",
-        "doesnt",
-        "didnt",
-        "isnt",
-        "wasnt",
-        "arent",
-        "werent",
-        "hasnt",
-        "havent",
-        "hadnt",
-        "wont",
-        "wouldnt",
-        "cant",
-        "couldnt",
-        "shouldnt",
-    ]
-)
-
-
-def terms(text: str) -> list[str]:
-    """Content-word stems, in order, without repeats (numbers are handled separately)."""
-    seen: dict[str, None] = {}
-    for w in words(text):
-        w = w.removesuffix("'s").replace("'", "")
-        if w in STOPWORDS or w in _NEGATIONS or len(w) <= 2 or any(ch.isdigit() for ch in w) or w in _MONTHS:
-            continue
-        for part in w.split("-"):
-            if len(part) > 2 and part not in STOPWORDS:
-                seen.setdefault(stem(part), None)
-    return list(seen)
+# A window of passage text and its features (the extractors live in rag_council.text)
 
 
 def _matches(term: str, bag: set[str], prefixes: set[str]) -> bool:
@@ -339,7 +96,7 @@ def _unit(passage: int, text: str, start: int, end: int) -> _Unit:
         end,
         bag,
         {t[:6] for t in bag if len(t) >= 6},
-        _numbers_loose(piece),
+        numbers_loose(piece),
         months(piece),
         negated(piece),
         negated_terms(piece),
@@ -570,50 +327,18 @@ def make_support_checker(
     raise ValueError(f"unknown support checker '{kind}'; use 'lexical' or 'llm'")
 
 
-def score_pairs(checker: SupportChecker, pairs: Sequence[dict]) -> dict:
-    """Accuracy, precision and recall (of 'supported') of a checker on labelled pairs
-    ({"claim", "passage", "label": "supported"|"unsupported", "perturbation"?})."""
-    tp = fp = tn = fn = 0
-    by_kind: dict[str, list[int]] = {}
-    errors: list[dict] = []
-    for pair in sorted(pairs, key=lambda p: str(p.get("id", ""))):
-        verdict = checker.check(pair["claim"], [pair["passage"]])
-        gold = pair["label"] == "supported"
-        ok = verdict.supported == gold
-        if gold and verdict.supported:
-            tp += 1
-        elif gold:
-            fn += 1
-        elif verdict.supported:
-            fp += 1
-        else:
-            tn += 1
-        stats = by_kind.setdefault(str(pair.get("perturbation", "")), [0, 0])
-        stats[0] += ok
-        stats[1] += 1
-        if not ok:
-            errors.append(
-                {
-                    "id": pair.get("id"),
-                    "label": pair["label"],
-                    "perturbation": pair.get("perturbation"),
-                    "claim": pair["claim"],
-                    "verdict": verdict.to_json(),
-                }
-            )
-    n = tp + fp + tn + fn
-    precision = tp / (tp + fp) if tp + fp else None
-    recall = tp / (tp + fn) if tp + fn else None
-    f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0 if n else None
-    return {
-        "checker": checker.name,
-        "pairs": n,
-        "accuracy": (tp + tn) / n if n else None,
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "confusion": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
-        "accuracy_by_perturbation": {k: v[0] / v[1] for k, v in sorted(by_kind.items())},
-        "count_by_perturbation": {k: v[1] for k, v in sorted(by_kind.items())},
-        "errors": errors,
-    }
+__all__ = [
+    "LLMSupportChecker",
+    "LexicalSupportChecker",
+    "SupportChecker",
+    "Verdict",
+    "absolutes",
+    "make_support_checker",
+    "months",
+    "names",
+    "negated",
+    "negated_terms",
+    "number_contexts",
+    "numbers",
+    "terms",
+]

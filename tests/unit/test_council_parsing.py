@@ -13,7 +13,7 @@ from rag_council.ingest import load_document
 from rag_council.ingest.chunking import Chunker
 from rag_council.ingest.cleaning import normalise_for_match
 from rag_council.ingest.council import council_clean, parse_council
-from rag_council.types import Document, Section
+from rag_council.types import DocType, Document, Section
 from tests.conftest import CORPUS_FILES
 
 CYP = "Children and Young People Scrutiny Committee"
@@ -316,3 +316,12 @@ def test_unrecognised_structure_falls_back_to_plain_sections_with_a_warning(tmp_
     assert [s.heading for s in d.sections] == ["Shopping", "Garden"]
     assert any("structure not recognised" in w for w in d.warnings)
     assert parse_council(d.text, d.title) is None
+
+
+def test_every_document_type_the_parser_emits_is_a_doc_type():
+    seen: set[str] = set()
+    for path in CORPUS_FILES:
+        d = doc(path.name[:3])
+        seen |= {str(d.meta["doc_type"])} | {str(s.meta["doc_type"]) for s in d.sections}
+    assert seen <= {t.value for t in DocType}
+    assert {"minutes", "public_questions", "officer_report", "appendix", "strategy"} <= seen

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from rag_council import HashEmbedder
+from rag_council.evaluate.support_pairs import score_pairs
+from rag_council.text.numbers import numbers
+from rag_council.text.tokens import negated_terms
 from rag_council.verify.support import (
     LexicalSupportChecker,
     LLMSupportChecker,
     SupportChecker,
     Verdict,
     make_support_checker,
-    negated_terms,
-    numbers,
-    score_pairs,
 )
 
 PAIRS = Path(__file__).resolve().parents[2] / "evals" / "support_pairs.jsonl"
