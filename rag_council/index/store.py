@@ -9,6 +9,7 @@ Chunk <-> metadata conversion lives here, once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -134,8 +135,22 @@ def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
     }[op]()
 
 
+# Chroma (1.5) binds every id of a get/delete as one SQL variable and fails past ~32,700 of
+# them ("too many SQL variables"); no call to it may grow with the index, so every call that
+# takes ids is cut into batches of at most this many.
+BATCH = 5000
+
+
+def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), max(1, size)):
+        yield items[i : i + size]
+
+
 class ChromaStore:
-    def __init__(self, settings: StoreSettings, index_dir: Path, index_name: str) -> None:
+    def __init__(
+        self, settings: StoreSettings, index_dir: Path, index_name: str, batch_size: int = BATCH
+    ) -> None:
+        self.batch_size = batch_size
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -153,6 +168,7 @@ class ChromaStore:
                 name = settings.collection
             self._name = _collection_name(name)
             self.collection = self._open_collection()
+            self.batch_size = min(self.batch_size, int(self.client.get_max_batch_size()))
         except StoreError:
             raise
         except Exception as exc:
@@ -174,7 +190,7 @@ class ChromaStore:
         )
 
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        step = 2000
+        step = self.batch_size
         for i in range(0, len(chunks), step):
             batch = chunks[i : i + step]
             self.collection.upsert(
@@ -204,30 +220,37 @@ class ChromaStore:
         ]
 
     def delete(self, chunk_ids: list[str]) -> None:
-        for i in range(0, len(chunk_ids), 2000):
-            self.collection.delete(ids=chunk_ids[i : i + 2000])
+        for batch in batches(chunk_ids, self.batch_size):
+            self.collection.delete(ids=batch)
 
     def get(self, chunk_ids: list[str]) -> list[Chunk]:
-        if not chunk_ids:
-            return []
-        result = self.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
-        found = {
-            i: from_record(i, d or "", dict(m or {}))
-            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)  # type: ignore[arg-type]
-        }
+        found: dict[str, Chunk] = {}
+        for batch in batches(list(dict.fromkeys(chunk_ids)), self.batch_size):
+            result = self.collection.get(ids=batch, include=["documents", "metadatas"])
+            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True):  # type: ignore[arg-type]
+                found[i] = from_record(i, d or "", dict(m or {}))
         return [found[i] for i in chunk_ids if i in found]
 
     def count(self) -> int:
         return self.collection.count()
 
     def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        if not chunk_ids:
-            return {}
-        result = self.collection.get(ids=chunk_ids, include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(result["ids"], result["embeddings"], strict=True)
-        }  # type: ignore[arg-type]
+        out: dict[str, np.ndarray] = {}
+        for batch in batches(list(dict.fromkeys(chunk_ids)), self.batch_size):
+            result = self.collection.get(ids=batch, include=["embeddings"])
+            for i, v in zip(result["ids"], result["embeddings"], strict=True):  # type: ignore[arg-type]
+                out[i] = np.asarray(v, dtype=np.float32)
+        return out
+
+    def ids(self) -> Iterator[list[str]]:
+        """Every chunk id the store holds, a batch at a time (for repairs and migrations)."""
+        offset = 0
+        while True:
+            result = self.collection.get(include=[], limit=self.batch_size, offset=offset)
+            if not result["ids"]:
+                return
+            yield list(result["ids"])
+            offset += len(result["ids"])
 
     def drop(self) -> None:
         """Delete every chunk (the collection is dropped and made again, empty)."""
@@ -266,6 +289,10 @@ class MemoryStore:
 
     def get(self, chunk_ids: list[str]) -> list[Chunk]:
         return [self.rows[i][0] for i in chunk_ids if i in self.rows]
+
+    def ids(self) -> Iterator[list[str]]:
+        keys = list(self.rows)
+        yield from batches(keys, BATCH) if keys else iter(())
 
     def count(self) -> int:
         return len(self.rows)
