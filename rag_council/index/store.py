@@ -147,31 +147,56 @@ def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 class ChromaStore:
+    """Connects on first use, so that opening an index that needs nothing from the store (an
+    unchanged re-ingest) neither imports chromadb nor opens its database."""
+
     def __init__(
         self, settings: StoreSettings, index_dir: Path, index_name: str, batch_size: int = BATCH
     ) -> None:
         self.batch_size = batch_size
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        self.settings = settings
+        self.index_dir = index_dir
+        name = f"{settings.collection}-{index_name}" if settings.host else settings.collection
+        self._name = _collection_name(name)
+        self._client: Any = None
+        self._collection: Any = None
 
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._connect()
+        return self._client
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._connect()
+        return self._collection
+
+    @collection.setter
+    def collection(self, value: Any) -> None:
+        self._collection = value
+
+    def _connect(self) -> None:
+        settings, index_dir = self.settings, self.index_dir
         try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
             if settings.host:
-                self.client = chromadb.HttpClient(
+                client = chromadb.HttpClient(
                     host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings
                 )
-                name = f"{settings.collection}-{index_name}"
             else:
-                self.client = chromadb.PersistentClient(
-                    path=str(index_dir / "chroma"), settings=chroma_settings
-                )
-                name = settings.collection
-            self._name = _collection_name(name)
-            self.collection = self._open_collection()
-            self.batch_size = min(self.batch_size, int(self.client.get_max_batch_size()))
+                client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+            self._client = client
+            self._collection = self._open_collection()
+            self.batch_size = min(self.batch_size, int(client.get_max_batch_size()))
         except StoreError:
             raise
         except Exception as exc:
+            self._client = None
             where = (
                 f"the Chroma server at {settings.host}:{settings.port}"
                 if settings.host
@@ -201,12 +226,10 @@ class ChromaStore:
             )
 
     def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        count = self.collection.count()
-        if count == 0:
-            return []
+        # One round trip: Chroma returns fewer than k when it holds fewer (none when empty).
         result = self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, count),
+            n_results=k,
             where=where_clause(filters),
             include=["documents", "metadatas", "distances"],
         )
@@ -255,7 +278,7 @@ class ChromaStore:
     def drop(self) -> None:
         """Delete every chunk (the collection is dropped and made again, empty)."""
         self.client.delete_collection(self._name)
-        self.collection = self._open_collection()
+        self._collection = self._open_collection()
 
 
 def _collection_name(name: str) -> str:
