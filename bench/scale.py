@@ -115,6 +115,34 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def build_corpus(n: int, corpus: Path, root: Path, settings: Settings, embedder: object) -> dict:
+    """Fresh ingest, one copy of the corpus at a time until n chunks; then one more file."""
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+    index = Index.create(settings, embedder, rebuild=True)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    copies = 0
+    while index.keyword.totals()[0] < n:
+        index.ingest(write_copy(corpus, copies))
+        copies += 1
+    ingest_s = time.perf_counter() - started
+    chunks = index.keyword.totals()[0]
+    smallest = min(sources(), key=lambda p: p.stat().st_size)
+    extra = corpus / f"extra_{smallest.name}"
+    extra.write_text(shifted(smallest.read_text(encoding="utf-8"), copies + 1))
+    started = time.perf_counter()
+    report = index.ingest([extra])
+    add_one_s = time.perf_counter() - started
+    assert report.added == [extra.name], report
+    return {
+        "chunks": chunks,
+        "ingest_s": ingest_s,
+        "add_one_s": add_one_s,
+        "add_one_chunks": len(index.manifest.documents[extra.name].chunk_ids),
+        "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=1000)
@@ -124,12 +152,11 @@ def main() -> None:
     parser.add_argument("--llama", action="store_true", help="also llama-index's default pipeline")
     parser.add_argument("--host", default="", help="a Chroma server instead of the embedded store")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--reuse", action="store_true", help="keep the index a run before built in --keep")
     args = parser.parse_args()
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="rag-council-scale-"))
     corpus, root = work / "corpus", work / "indexes"
-    shutil.rmtree(work / "corpus", ignore_errors=True)
-    shutil.rmtree(root, ignore_errors=True)
     index_name = f"scale{args.chunks}"
     settings = Settings(index_root=root, index=index_name)
     settings = settings.model_copy(
@@ -139,25 +166,13 @@ def main() -> None:
         }
     )
     embedder = make_embedder(settings.embedder)
-    index = Index.create(settings, embedder, rebuild=True)
-
-    # Fresh ingest, one copy at a time until N chunks.
-    started = time.perf_counter()
-    copies = 0
-    while index.keyword.totals()[0] < args.chunks:
-        index.ingest(write_copy(corpus, copies))
-        copies += 1
-    ingest_s = time.perf_counter() - started
-    chunks = index.keyword.totals()[0]
-
-    # One more file into the full index.
-    smallest = min(sources(), key=lambda p: p.stat().st_size)
-    extra = corpus / f"extra_{smallest.name}"
-    extra.write_text(shifted(smallest.read_text(encoding="utf-8"), copies + 1))
-    started = time.perf_counter()
-    report = index.ingest([extra])
-    add_one_s = time.perf_counter() - started
-    assert report.added == [extra.name], report
+    saved = work / f"build-{index_name}.json"
+    if args.reuse and saved.exists():
+        build = json.loads(saved.read_text())  # the index and its build figures, from a run before
+    else:
+        build = build_corpus(args.chunks, corpus, root, settings, embedder)
+        saved.write_text(json.dumps(build))
+    chunks, ingest_s, add_one_s = build["chunks"], build["ingest_s"], build["add_one_s"]
 
     # Unchanged re-ingest from the CLI, a new process (three runs, the median).
     env = {
@@ -200,18 +215,20 @@ def main() -> None:
     k = settings.retrieval.top_k
     for q in questions[:3]:
         retriever.retrieve(q, k)  # warm up (model, caches)
-    retrieve_ms, ranked = [], []
+    retrieve_ms, retrieve_cpu_ms, ranked = [], [], []
     for q in questions:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         hits = retriever.retrieve(q, 10)
         retrieve_ms.append((time.perf_counter() - t) * 1000)
+        retrieve_cpu_ms.append((time.process_time() - c) * 1000)
         ranked.append([(h.chunk.document, h.chunk.text) for h in hits])
     engine = Engine.open(settings.with_generator("extractive"), embedder)
-    answer_ms = []
+    answer_ms, answer_cpu_ms = [], []
     for q in questions:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         engine.ask(q)
         answer_ms.append((time.perf_counter() - t) * 1000)
+        answer_cpu_ms.append((time.process_time() - c) * 1000)
 
     out: dict[str, object] = {
         "chunks": chunks,
@@ -221,13 +238,19 @@ def main() -> None:
         "ingest_s": round(ingest_s, 2),
         "ingest_ms_per_chunk": round(1000 * ingest_s / max(chunks, 1), 3),
         "add_one_s": round(add_one_s, 3),
-        "add_one_chunks": len(index.manifest.documents[extra.name].chunk_ids),
+        "add_one_chunks": build["add_one_chunks"],
+        "build_peak_rss_mb": build["build_peak_rss_mb"],
         "reingest_s": round(reingest_s, 2),
         "reingest_runs_s": [round(r, 2) for r in runs],
         "retrieve_p50_ms": round(pct(retrieve_ms, 0.5), 1),
         "retrieve_p95_ms": round(pct(retrieve_ms, 0.95), 1),
         "answer_p50_ms": round(pct(answer_ms, 0.5), 1),
         "answer_p95_ms": round(pct(answer_ms, 0.95), 1),
+        "retrieve_cpu_p50_ms": round(pct(retrieve_cpu_ms, 0.5), 1),
+        "retrieve_cpu_p95_ms": round(pct(retrieve_cpu_ms, 0.95), 1),
+        "answer_cpu_p50_ms": round(pct(answer_cpu_ms, 0.5), 1),
+        "answer_cpu_p95_ms": round(pct(answer_cpu_ms, 0.95), 1),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
         "questions": len(questions),
         **quality(ranked, rows, by_document=args.llama),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
