@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -169,6 +170,9 @@ class Index:
         self.keyword = KeywordIndex(directory / "index.sqlite")
         self.manifest.documents = DocumentTable(self.keyword)
         self._overview: tuple[int, Overview] | None = None
+        # Chunks and vectors read from the store, by id: an id is a hash of the document and
+        # the span, so what it names never changes; fewer round trips per question.
+        self._cache = _ChunkCache(4096)
         if manifest.legacy_documents:
             self._migrate(manifest.legacy_documents)
 
@@ -383,7 +387,7 @@ class Index:
                 record.chunk_ids[max(0, at - before) : at] + record.chunk_ids[at + 1 : at + 1 + after]
             )
         every = list(dict.fromkeys(i for ids in wanted for i in ids))
-        found = {c.chunk_id: c for c in self.store.get(every)} if every else {}
+        found = {c.chunk_id: c for c in self.chunks(every)} if every else {}
         out = []
         for chunk, ids in zip(chunks, wanted, strict=True):
             same = [found[i] for i in ids if i in found and found[i].section == chunk.section]
@@ -394,7 +398,7 @@ class Index:
         """BM25 hits, best first, filtered like the vector search."""
         where = where_clause(filters)
         found = self.keyword.search(question, k if where is None else max(4 * k, 100))
-        chunks = {c.chunk_id: c for c in self.store.get([i for i, _ in found])}
+        chunks = {c.chunk_id: c for c in self.chunks([i for i, _ in found], vectors=True)}
         hits = []
         for chunk_id, score in found:
             chunk = chunks.get(chunk_id)
@@ -402,11 +406,58 @@ class Index:
                 hits.append(Hit(chunk, score, len(hits) + 1, keyword=score))
         return hits[:k]
 
-    def chunks(self, chunk_ids: list[str]) -> list[Chunk]:
-        return self.store.get(chunk_ids)
+    def chunks(self, chunk_ids: list[str], vectors: bool = False) -> list[Chunk]:
+        """The chunks of these ids that the store holds, in that order; with `vectors`, their
+        vectors are read in the same call (for `vectors` after it)."""
+        known = self._cache.chunks(chunk_ids)
+        missing = [i for i in dict.fromkeys(chunk_ids) if i not in known]
+        if missing:
+            fetch = getattr(self.store, "fetch", None)
+            if vectors and fetch is not None:
+                got, vecs = fetch(missing)
+            else:
+                got, vecs = self.store.get(missing), {}
+            self._cache.put(got, vecs)
+            known.update((c.chunk_id, c) for c in got)
+        return [known[i] for i in chunk_ids if i in known]
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these chunks (those read with their chunks come from memory)."""
+        known = self._cache.vectors(chunk_ids)
+        missing = [i for i in dict.fromkeys(chunk_ids) if i not in known]
+        if missing:
+            known.update(self.store.vectors(missing))
+        return known
 
     def count(self) -> int:
         return self.store.count()
+
+
+class _ChunkCache:
+    """The last `size` chunks (and vectors) read, by id."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._chunks: OrderedDict[str, Chunk] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        with self._lock:
+            return {i: self._chunks[i] for i in ids if i in self._chunks}
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def put(self, chunks: list[Chunk], vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            for chunk in chunks:
+                self._chunks[chunk.chunk_id] = chunk
+            self._vectors.update(vectors)
+            for table in (self._chunks, self._vectors):
+                while len(table) > self.size:
+                    table.popitem(last=False)
 
 
 @dataclass

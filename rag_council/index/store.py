@@ -257,6 +257,19 @@ class ChromaStore:
     def count(self) -> int:
         return self.collection.count()
 
+    def fetch(self, chunk_ids: list[str]) -> tuple[list[Chunk], dict[str, np.ndarray]]:
+        """`get` and `vectors` in one call per batch."""
+        found: dict[str, Chunk] = {}
+        vectors: dict[str, np.ndarray] = {}
+        for batch in batches(list(dict.fromkeys(chunk_ids)), self.batch_size):
+            result = self.collection.get(ids=batch, include=["documents", "metadatas", "embeddings"])
+            for i, d, m, v in zip(
+                result["ids"], result["documents"], result["metadatas"], result["embeddings"], strict=True
+            ):  # type: ignore[arg-type]
+                found[i] = from_record(i, d or "", dict(m or {}))
+                vectors[i] = np.asarray(v, dtype=np.float32)
+        return [found[i] for i in chunk_ids if i in found], vectors
+
     def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for batch in batches(list(dict.fromkeys(chunk_ids)), self.batch_size):
@@ -322,6 +335,9 @@ class MemoryStore:
 
     def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         return {i: self.rows[i][1] for i in chunk_ids if i in self.rows}
+
+    def fetch(self, chunk_ids: list[str]) -> tuple[list[Chunk], dict[str, np.ndarray]]:
+        return self.get(chunk_ids), self.vectors(chunk_ids)
 
     def drop(self) -> None:
         self.rows.clear()
