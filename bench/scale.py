@@ -261,9 +261,8 @@ def main() -> None:
 
         t = time.perf_counter()
         files = sorted(p for p in corpus.rglob("*.txt"))
-        store_path = work / "llama-chroma"
-        shutil.rmtree(store_path, ignore_errors=True)
-        query = default_pipeline(files, embedder, store_path, args.host, args.port)
+        # The same Chroma as ours (our index's database, or the server), its own collection.
+        query = default_pipeline(files, embedder, root / index_name / "chroma", args.host, args.port)
         out["llama_ingest_s"] = round(time.perf_counter() - t, 2)
         for q in questions[:3]:
             query(q, 10)
