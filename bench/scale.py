@@ -70,8 +70,9 @@ def sources() -> list[Path]:
 def write_copy(folder: Path, i: int) -> list[Path]:
     out = []
     for src in sources():
-        name = src.name if i == 0 else f"c{i:05d}_{src.name}"
-        dest = folder / (name if i == 0 else f"copies/{i // 500:03d}/{name}")
+        # Flat, so that the name a file is ingested under is the same whether it is given
+        # alone (the build, a copy at a time) or found in the folder (the re-ingest).
+        dest = folder / (src.name if i == 0 else f"c{i:05d}_{src.name}")
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(
             src.read_text(encoding="utf-8") if i == 0 else shifted(src.read_text(encoding="utf-8"), i)
@@ -115,17 +116,25 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def build_corpus(n: int, corpus: Path, root: Path, settings: Settings, embedder: object) -> dict:
-    """Fresh ingest, one copy of the corpus at a time until n chunks; then one more file."""
-    shutil.rmtree(corpus, ignore_errors=True)
-    shutil.rmtree(root, ignore_errors=True)
-    index = Index.create(settings, embedder, rebuild=True)  # type: ignore[arg-type]
-    started = time.perf_counter()
-    copies = 0
+def build_corpus(
+    n: int, corpus: Path, root: Path, settings: Settings, embedder: object, resume: bool = False
+) -> dict:
+    """Fresh ingest, one copy of the corpus at a time until n chunks; then one more file. With
+    `resume`, an index a run before left part-built is continued (its copies are unchanged);
+    ingest_s then counts only the copies added in this run."""
+    if not resume:
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+    index = Index.create(settings, embedder, rebuild=not resume)  # type: ignore[arg-type]
+    ingest_s, added_chunks, copies = 0.0, 0, 0
     while index.keyword.totals()[0] < n:
-        index.ingest(write_copy(corpus, copies))
+        before = index.keyword.totals()[0]
+        started = time.perf_counter()
+        report = index.ingest(write_copy(corpus, copies))
+        if report.added or report.replaced:
+            ingest_s += time.perf_counter() - started
+            added_chunks += index.keyword.totals()[0] - before
         copies += 1
-    ingest_s = time.perf_counter() - started
     chunks = index.keyword.totals()[0]
     smallest = min(sources(), key=lambda p: p.stat().st_size)
     extra = corpus / f"extra_{smallest.name}"
@@ -136,6 +145,7 @@ def build_corpus(n: int, corpus: Path, root: Path, settings: Settings, embedder:
     assert report.added == [extra.name], report
     return {
         "chunks": chunks,
+        "ingested_here": added_chunks,
         "ingest_s": ingest_s,
         "add_one_s": add_one_s,
         "add_one_chunks": len(index.manifest.documents[extra.name].chunk_ids),
@@ -153,6 +163,9 @@ def main() -> None:
     parser.add_argument("--host", default="", help="a Chroma server instead of the embedded store")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--reuse", action="store_true", help="keep the index a run before built in --keep")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue an index a run before left part-built"
+    )
     args = parser.parse_args()
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="rag-council-scale-"))
@@ -170,7 +183,7 @@ def main() -> None:
     if args.reuse and saved.exists():
         build = json.loads(saved.read_text())  # the index and its build figures, from a run before
     else:
-        build = build_corpus(args.chunks, corpus, root, settings, embedder)
+        build = build_corpus(args.chunks, corpus, root, settings, embedder, args.resume)
         saved.write_text(json.dumps(build))
     chunks, ingest_s, add_one_s = build["chunks"], build["ingest_s"], build["add_one_s"]
 
@@ -236,7 +249,8 @@ def main() -> None:
         "embedder": embedder.name,
         "store": f"server {args.host}:{args.port}" if args.host else "embedded",
         "ingest_s": round(ingest_s, 2),
-        "ingest_ms_per_chunk": round(1000 * ingest_s / max(chunks, 1), 3),
+        "ingest_ms_per_chunk": round(1000 * ingest_s / max(build.get("ingested_here", chunks), 1), 3),
+        "ingested_here": build.get("ingested_here", chunks),
         "add_one_s": round(add_one_s, 3),
         "add_one_chunks": build["add_one_chunks"],
         "build_peak_rss_mb": build["build_peak_rss_mb"],
