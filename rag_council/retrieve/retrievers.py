@@ -168,7 +168,7 @@ class HybridRetriever:
         rest = [fused[cid] for cid in order[pool:]]
         missing = [h.chunk.chunk_id for h in ranked if h.dense is None]
         if missing:
-            vectors = self.index.store.vectors(missing)
+            vectors = self.index.vectors(missing)  # mostly read with the keyword hits
             ranked = [
                 replace(h, dense=float(vectors[h.chunk.chunk_id] @ query))
                 if h.chunk.chunk_id in vectors

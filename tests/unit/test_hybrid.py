@@ -1,15 +1,17 @@
 """The BM25 index stays in step with the store, and hybrid retrieval fuses both lists."""
 
-import shutil
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from rag_council import HashEmbedder, Index, Settings
-from rag_council.index.keyword import tokens
+from rag_council.index.keyword import KeywordIndex, keyword_text, tokens
 from rag_council.index.store import MemoryStore
 from rag_council.retrieve.retrievers import HybridRetriever, KeywordRetriever
 from rag_council.settings import RetrievalSettings
+from rag_council.types import Chunk
 
 
 @pytest.fixture(params=["memory", "chroma"])
@@ -55,11 +57,64 @@ def test_keyword_index_follows_changes_and_removals(index: Index):
     assert all(h.chunk.document != "sgo.txt" for h in KeywordRetriever(index).retrieve("guardianship", 3))
 
 
-def test_keyword_index_rebuilds_itself_when_missing(index: Index, settings: Settings):
-    shutil.rmtree(index.directory / "bm25")
+def test_an_index_of_the_old_format_moves_its_documents_to_sqlite(index: Index, settings: Settings):
+    """Format 1 kept the documents in manifest.json and BM25 in bm25/; opening it makes each
+    document's record and keyword rows from its chunks in the store."""
+    manifest = json.loads((index.directory / "manifest.json").read_text())
+    manifest["format"] = 1
+    manifest["documents"] = {r.name: dataclasses.asdict(r) for r in index.records()}
+    index.keyword.close()
+    for suffix in ("", "-wal", "-shm"):
+        (index.directory / f"index.sqlite{suffix}").unlink(missing_ok=True)
+    (index.directory / "manifest.json").write_text(json.dumps(manifest))
     reopened = Index.open(settings, HashEmbedder(), store=index.store)
+    assert sorted(r.name for r in reopened.records()) == ["budget.txt", "library.txt", "sgo.txt"]
     assert KeywordRetriever(reopened).retrieve("transport budget", 1)[0].chunk.document == "budget.txt"
-    assert (index.directory / "bm25" / "ids.json").exists()
+    assert "documents" not in json.loads((index.directory / "manifest.json").read_text())
+
+
+def test_keyword_scores_are_bm25s_lucene_scores(tmp_path: Path):
+    import bm25s
+
+    texts = [
+        "school transport budget approved by cabinet",
+        "transport transport policy for the county",
+        "library opening hours on sundays",
+        "cabinet approved the library budget and the school budget",
+    ]
+    keyword = KeywordIndex(tmp_path / "k.sqlite")
+    chunks = [
+        Chunk(f"c{i}", "d", "doc.txt", t, 0, len(t), i, meta={"label": "L"}) for i, t in enumerate(texts)
+    ]
+    keyword.add_document("doc.txt", "d", chunks)
+    model = bm25s.BM25(k1=1.2, b=0.75)
+    model.index([tokens(keyword_text(c)) for c in chunks], show_progress=False)
+    query = "transport budget for the school"
+    docs, scores = model.retrieve([tokens(query)], k=4, show_progress=False)
+    expected = {f"c{int(i)}": float(s) for i, s in zip(docs[0], scores[0], strict=True) if s > 0}
+    got = dict(keyword.search(query, 4))
+    assert got.keys() == expected.keys()
+    for cid, score in expected.items():
+        assert got[cid] == pytest.approx(score, rel=1e-5)
+
+
+def test_adding_a_document_reads_no_other_document(index: Index):
+    """The keyword side and the overview change by the new document only: nothing is read
+    back from the store, and the totals are the sum of the parts."""
+    before_chunks = index.overview.chunks
+    calls = []
+    get = index.store.get
+    index.store.get = lambda ids: calls.append(list(ids)) or get(ids)  # type: ignore[method-assign]
+    (index.docs_folder / "parks.txt").write_text("The parks budget rose. Cabinet approved new parks.")
+    report = index.ingest([index.docs_folder])
+    index.store.get = get  # type: ignore[method-assign]
+    assert report.added == ["parks.txt"] and calls == []
+    assert index.overview.chunks == before_chunks + len(index.manifest.documents["parks.txt"].chunk_ids)
+    assert index.overview.document_frequency.get("park") == 1
+    assert KeywordRetriever(index).retrieve("parks", 1)[0].chunk.document == "parks.txt"
+    index.remove(["parks.txt"])
+    assert index.overview.chunks == before_chunks and index.overview.document_frequency.get("park") is None
+    assert KeywordRetriever(index).retrieve("parks", 1) == []
 
 
 def test_hybrid_fuses_and_keeps_both_scores(index: Index):
