@@ -28,6 +28,7 @@ from typing import Any
 from rag_council.embedding import Embedder
 from rag_council.errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
 from rag_council.index.keyword import KeywordIndex, signature
+from rag_council.index.records import RecordStore
 from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
 from rag_council.ingest import discover, load_document
 from rag_council.ingest.chunking import Chunker, chunking_signature, embedding_text
@@ -192,6 +193,7 @@ class Index:
 
     def _ingest_document(self, doc: Document, report: IngestReport) -> None:
         report.pages += len(doc.pages)
+        RecordStore.at(self.directory).write(doc)  # the council's records (issue 12)
         old = self.manifest.documents.get(doc.name)
         if old and old.doc_id == doc.doc_id:
             report.unchanged.append(doc.name)
@@ -237,6 +239,7 @@ class Index:
                 continue
             self.store.delete(record.chunk_ids)
             self._doc_path(record.doc_id).unlink(missing_ok=True)
+            RecordStore.at(self.directory).delete(record.doc_id)  # the council's records (issue 12)
             removed.append(name)
         self.manifest.save(self.directory / "manifest.json")
         self.rebuild_keyword_index()
