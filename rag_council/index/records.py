@@ -184,3 +184,30 @@ class RecordStore:
             rows = conn.execute("SELECT doc_id, name, warnings FROM documents ORDER BY name").fetchall()
         wanted = None if doc_ids is None else set(doc_ids)
         return {name: json.loads(w) for d, name, w in rows if wanted is None or d in wanted}
+
+
+def _load_document(path: Path) -> Document | None:
+    """A document as the index saved it (docs/<id>.json; see Index._save_document)."""
+    from rag_council.types import PageSpan, Section
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    data["pages"] = [PageSpan(*p) for p in data["pages"]]
+    data["sections"] = [Section(h, s, e, tuple(p), m) for h, s, e, p, m in data["sections"]]
+    data["origin"] = [tuple(r) for r in data["origin"]]
+    return Document(**data)
+
+
+def index_records(directory: Path, documents: dict[str, str]) -> RecordStore:
+    """The store of the index in `directory`, holding records for every document of
+    `documents` (doc_id -> file name, the manifest's): documents ingested before records
+    existed (or by an older extractor) are read again from the index's saved copies."""
+    store = RecordStore.at(directory)
+    for doc_id in documents:
+        if not store.has(doc_id):
+            doc = _load_document(Path(directory) / "docs" / f"{doc_id}.json")
+            if doc is not None:
+                store.write(doc)
+    return store

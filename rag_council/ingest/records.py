@@ -12,7 +12,8 @@ Kinds and their fields (all spans; `notes` are derived values):
                     published minutes), for_approval_at (ISO date: the pack's meeting)
     attendance      chair, vice_chair, members_present, apologies, apologies_statement,
                     substitutes, co_optees, in_attendance, remote
-    item            number, title, resolution, actions, recommendation (the committee's own,
+    item            number, title, points (the discussion points, one per bullet or numbered
+                    paragraph), resolution, actions, recommendation (the committee's own,
                     to another body), vote, confirms (the sentence confirming earlier
                     minutes); notes: decision, confirms_minutes_of (ISO date)
     recommendation  text (what an officer report asks the meeting to decide), items (its
@@ -35,7 +36,7 @@ from rag_council.ingest.cleaning import OffsetMap
 from rag_council.ingest.council import find_date
 from rag_council.types import Document, Record, Section, Span, format_date
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 _MINUTES_HEAD = re.compile(
     r"Minutes of the meeting of (?P<committee>.+?) held (?:at|in) (?P<venue>.+?) on "
@@ -382,6 +383,14 @@ class _Extractor:
             fields.setdefault(kind, []).append(self.span(a, b))
         if marks:
             notes["decision"] = ", ".join(dict.fromkeys(kind for kind, _ in marks))
+        points_end = marks[0][1] if marks else g.end
+        points = [
+            self.span(a, b)
+            for a, b, ln in _Lines(text, first_nl, points_end)
+            if re.match(r"\s*(?:-\s+(?:\d{1,2}\.\s+)?|\d{1,2}\.\s+)\S", ln) and len(ln) > 40
+        ]
+        if points:
+            fields["points"] = points
         body = text[first_nl : g.end]
         votes = [self.span(first_nl + m.start(), first_nl + m.end()) for m in _VOTE.finditer(body)]
         if votes:
