@@ -33,10 +33,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rag_council.ingest.cleaning import OffsetMap
-from rag_council.ingest.council import find_date
+from rag_council.ingest.council import find_date, sentence_case
 from rag_council.types import Document, Record, Section, Span, format_date
 
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 _MINUTES_HEAD = re.compile(
     r"Minutes of the meeting of (?P<committee>.+?) held (?:at|in) (?P<venue>.+?) on "
@@ -279,7 +279,8 @@ class _Extractor:
             g = by_no.setdefault(no, _Group(s.start, s.end))
             g.start, g.end = min(g.start, s.start), max(g.end, s.end)
             g.sections.append(s)
-        for no, g in by_no.items():
+        self._missed_items(by_no, where)
+        for no, g in sorted(by_no.items()):
             self.item(no, g, date, committee, attendance, where)
         record = self.add(
             "attendance",
@@ -293,9 +294,35 @@ class _Extractor:
         if not record.fields.get("chair"):
             self.warnings.append(f"records: {where}: no chair is named in the attendance")
 
+    def _missed_items(self, by_no: dict[int, _Group], where: str) -> None:
+        """An item heading the parser did not take for one ('9. 16-19 LOCAL AUTHORITY ...'
+        starts with a digit) splits the item before it, with a warning; the minutes end at
+        'The meeting ended at ...'."""
+        for no in sorted(by_no):
+            g = by_no[no]
+            ended = re.search(r"(?m)^The meeting (?:ended|closed) at\b", self.text[g.start : g.end])
+            if ended:
+                g.end = g.start + ended.start()
+            if no + 1 in by_no:
+                continue
+            nl = self.text.find("\n", g.start)
+            for a, _b, ln in _Lines(self.text, nl if 0 <= nl < g.end else g.end, g.end):
+                m = re.match(rf"{no + 1}\.\s+(?=[0-9A-Z])([A-Z0-9 ,'’&()/\-–:.]{{6,}})$", ln.strip())
+                if m and re.search(r"[A-Z]{3}", m.group(1)) and self.text[a - 2 : a] == "\n\n":
+                    title = sentence_case(m.group(1).strip(" .:"))
+                    meta = {**g.sections[0].meta, "item_no": no + 1, "item_title": title}
+                    by_no[no + 1] = _Group(a, g.end, [Section(title, a, g.end, (), meta)])
+                    g.end = a
+                    self.warnings.append(
+                        f"records: {where}: item {no + 1} ({title}) was not recognised as an item heading "
+                        "by the parser; read from the text (its passages are filed under the item before it)"
+                    )
+                    break
+
     def attendance(self, start: int, end: int, where: str) -> dict[str, list[Span]]:
         out: dict[str, list[Span]] = {}
         role = "members_present"
+        by_line = False  # a table flattened to one person a line (the label says 'present in person')
         entries: list[tuple[str, int, int]] = []  # (role, start, end)
         for a, b, line in _Lines(self.text, start, end):
             stripped = line.strip()
@@ -303,8 +330,19 @@ class _Extractor:
                 continue
             m = _ATT_LABEL.match(stripped)
             offset = a + (len(line) - len(line.lstrip()))
+            if not m and by_line and "\t" not in line:
+                if entries and _is_role_text(stripped):
+                    r, s0, _ = entries[-1]
+                    entries[-1] = (r, s0, b)  # 'Young People': the role wrapped onto its own line
+                else:
+                    entries.append((role, offset, b))
+                continue
             if m:
                 role = _ROLE_OF_LABEL.get(m.group("label").lower(), "members_present")
+                label = m.group("label").lower()
+                by_line = (role != "members_present" and "person" in label) or (
+                    "remotely" in label and role == "in_attendance"
+                )
                 body_start = offset + m.end()
                 if not self.text[body_start:b].strip():
                     if m.group("label").lower() == "officers" and role == "in_attendance":
@@ -327,6 +365,7 @@ class _Extractor:
                     entries[-1] = (r, s0, y)  # '(Chairperson)' on a line of its own
                     continue
                 entries.append((role, x, y))
+        entries = [e for r, a, b in entries for e in _two_councillors(self.text, r, a, b)]
         for r, a, b in entries:
             s = self.span(a, b)
             if not s.text or len(s.text) < 3:
@@ -457,6 +496,15 @@ class _Extractor:
             span = self.span(v, b)
             if span.text:
                 fields[name] = [span]
+        if "question" not in fields and fields.get("meeting"):
+            # No 'Question:' label: the question is what comes between the meeting line and
+            # the response.
+            after = text.find("\n", fields["meeting"][0].end)
+            resp_at = next((a for label, a, _v in labels if label == "Response"), group.end)
+            if 0 <= after < resp_at:
+                span = self.span(after, resp_at)
+                if span.text:
+                    fields["question"] = [span]
         response = fields.get("response")
         if response:
             r = response[0]
@@ -602,13 +650,33 @@ class _Extractor:
                 return
             title = str(meta.get("appendix") or group.sections[0].heading)
             listed = set(re.findall(r"[a-z]{3,}", re.sub(r"^Appendix \w+:?", "", title).lower()))
-            top = [x for x in _Lines(text, group.start, group.end) if len(x[2].strip()) <= 90][:10]
+            top = [
+                x
+                for x in _Lines(text, group.start, group.end)
+                if len(x[2].strip()) <= 90
+                and x[2].strip().lower() not in ("contents", "herefordshire council")
+                and not re.match(r"[A-Z]{2,}:", x[2].strip())
+                and not x[2].rstrip().endswith(".")
+            ][:10]
+
+            def overlap(x: tuple[int, int, str]) -> int:
+                return len(listed & set(re.findall(r"[a-z]{3,}", x[2].lower())))
+
             top = top or [next(iter(_Lines(text, group.start, group.end)))]
-            best = max(
-                top,
-                key=lambda x: (len(listed & set(re.findall(r"[a-z]{3,}", x[2].lower()))), -x[0]),
-            )
-            fields["title"] = [self.span(best[0], best[1])]
+            best = max(top, key=lambda x: (overlap(x), -x[0]))
+            if overlap(best) > 0 or not listed:
+                # (no line shares a word with the listed title: the document has no title of its own)
+                a = best[0]
+                before = text.rfind("\n", group.start, a - 1)
+                prev = text[before + 1 : a - 1] if before >= 0 and text[a - 1] == "\n" else ""
+                if (
+                    prev
+                    and len(prev) < 30
+                    and text[a - 2] != "\n"
+                    and prev.strip("* ").lower() not in ("contents", "council")
+                ):
+                    a = before + 1  # 'Corporate' / 'Parenting Strategy': a title wrapped onto two lines
+                fields["title"] = [self.span(a, best[1])]
         # The details block: labelled lines near the top.
         labels: list[tuple[str, int, int, str]] = []
         for a, b, ln in _Lines(text, group.start, min(group.end, group.start + 3000)):
@@ -713,6 +781,30 @@ def _period(m: re.Match[str]) -> str:
     if len(b) == 2:
         b = a[:2] + b
     return f"{a}-{b}"
+
+
+_ROLE_TEXT = (
+    "young people quality assurance and prevention statutory scrutiny officer west mercia police "
+    "herefordshire council children services service director manager support family families "
+    "safeguarding education skills learning health care nhs icb department for of the trust"
+)
+_ROLE_WORDS = frozenset(re.findall(r"[a-z]+", _ROLE_TEXT))
+
+
+def _is_role_text(line: str) -> bool:
+    """'Young People', 'West Mercia Police': the rest of a role or organisation, not a person."""
+    words = re.findall(r"[A-Za-z]+", line.lower())
+    return bool(words) and all(w in _ROLE_WORDS for w in words)
+
+
+def _two_councillors(text: str, role: str, a: int, b: int) -> list[tuple[str, int, int]]:
+    """'Councillor Jim Kenyon Stuart Mitchell (Co-opted member)': a councillor's name (two
+    words) run into the next person's; split after the councillor's name."""
+    m = re.match(r"\s*Councillor ([A-Z][\w'’-]+ [A-Z][\w'’-]+) (?=[A-Z][a-z]+ [A-Z][a-z]+\b)", text[a:b])
+    if m and "(" not in m.group(0) and role == "members_present":
+        cut = a + m.end()
+        return [(role, a, cut - 1), (role, cut, b)]
+    return [(role, a, b)]
 
 
 def _split_names(text: str, a: int, b: int) -> list[tuple[int, int]]:
