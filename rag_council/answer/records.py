@@ -97,7 +97,8 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _BODY = re.compile(r"\bchair(?:man|person|woman)? of (?:the )?(?P<body>[A-Z][\w' ]+?)(?:\?|$| at | on | in )")
 
 
-MAX_FACTS = 5  # sentences in an answer from the records
+MAX_FACTS = 5  # facts in an answer from the records
+_ATTENDANCE = ("chair", "vice_chair", "apologies", "substitutes", "attendance")
 
 
 @dataclass
@@ -284,8 +285,12 @@ def _chunk(doc: Document, a: int, b: int, record: Record) -> Chunk:
 
 @dataclass
 class _Fact:
+    """One fact: a sentence citing `spans`; `parts` (a resolution's lettered parts, say) are
+    shown under it, one verbatim line each, each citing its own span."""
+
     sentence: str  # without markers
     spans: list[tuple[Span, Record]]
+    parts: list[tuple[Span, Record]] = field(default_factory=list)
 
 
 def _sub(span: Span, a: int, b: int) -> _Tight:
@@ -334,6 +339,35 @@ def _quoted(span: Span, limit: int = 320, ask: bool = False) -> _Tight:
         cut = span.text.rfind(" ", a, a + limit)
         b = cut if cut > a else a + limit
     return _trim(_sub(span, a, b))
+
+
+_PART = re.compile(r"^[-•\s]*(?:\(?[a-h]\)|[a-h]\.)\s", re.I)
+
+
+def _parts(span: Span, limit: int = 4) -> list[_Tight]:
+    """The lettered parts of a resolution or recommendation ('(a) ...', 'b) ...', 'c. ...'),
+    one span each (bullets and bold marks trimmed)."""
+    out: list[_Tight] = []
+    offset = 0
+    for line in span.text.split("\n"):
+        if _PART.match(line):
+            lead = len(line) - len(line.lstrip("-•* \t"))
+            out.append(_trim(_sub(span, offset + lead, offset + len(line)), " \t*"))
+        offset += len(line) + 1
+    return out[:limit]
+
+
+def _best_sentences(span: Span, asked: _Asked, n: int = 2, limit: int = 320) -> list[_Tight]:
+    """The first substantive sentence of `span` and the one sharing most words with the
+    question (when another), in reading order."""
+    first = _quoted(span, limit)
+    units = [_sub(span, a, b) for a, b in sentence_spans(span.text)]
+    scored = sorted((u for u in units if len(u.text) >= 40), key=lambda u: -_overlap(asked, u.text))
+    chosen = [first]
+    for u in scored[: n - 1]:
+        if _overlap(asked, u.text) > _overlap(asked, first.text) and u.start != first.start:
+            chosen.append(_quoted(u, limit))
+    return sorted(chosen, key=lambda x: x.start)
 
 
 def _q(span: Span) -> str:
@@ -389,42 +423,49 @@ def _sort_latest(records: list[Record]) -> list[Record]:
     return sorted(records, key=lambda r: r.date or "", reverse=True)
 
 
-def _attendance_facts(asked: _Asked, records: list[Record], chosen: list[Record]) -> list[_Fact]:
+def _attendance_facts(intents: list[str], records: list[Record], chosen: list[Record]) -> list[_Fact]:
     facts: list[_Fact] = []
     for r in chosen:
         where, base = _where(records, r)
-        if asked.intent in ("chair", "vice_chair"):
-            spans = r.fields.get(asked.intent, [])
-            for span in spans[:2]:
-                role = re.search(r"\(([^)]*chair[^)]*)\)?", " ".join(span.text.split()), re.I)
-                word = role.group(1).replace("- ", "-").strip("() ") if role else "chair"
-                facts.append(
-                    _Fact(f"At {where}, the {word.lower()} was {_person(span)}.", [*base, (span, r)])
-                )
-        elif asked.intent == "apologies":
-            for s in r.fields.get("apologies_statement", [])[:2]:
-                facts.append(
-                    _Fact(f"The minutes of {where} record: “{s.text.rstrip('.')}”.", [*base, (s, r)])
-                )
-        elif asked.intent == "substitutes":
-            for s in r.fields.get("substitutes", [])[:3]:
-                facts.append(
-                    _Fact(f"The minutes of {where} record: “{s.text.rstrip('.')}”.", [*base, (s, r)])
-                )
-        elif asked.intent == "attendance":
-            present = r.fields.get("members_present", [])
-            if present:
-                names = ", ".join(_person(s) for s in present[:12])
-                facts.append(_Fact(f"Present at {where}: {names}.", [*base, *((s, r) for s in present[:12])]))
-            co = r.fields.get("co_optees", [])
-            if co:
-                facts.append(_Fact(f"Co-optees: {', '.join(_person(s) for s in co)}.", [(s, r) for s in co]))
+        for intent in intents:
+            if intent in ("chair", "vice_chair"):
+                for span in r.fields.get(intent, [])[:2]:
+                    role = re.search(r"\(([^)]*chair[^)]*)\)?", " ".join(span.text.split()), re.I)
+                    word = role.group(1).replace("- ", "-").strip("() ") if role else "chair"
+                    facts.append(
+                        _Fact(f"At {where}, the {word.lower()} was {_person(span)}.", [*base, (span, r)])
+                    )
+            elif intent == "apologies":
+                for s in r.fields.get("apologies_statement", [])[:2]:
+                    facts.append(
+                        _Fact(f"The minutes of {where} record: “{_q(_trim(s))}”.", [*base, (_trim(s), r)])
+                    )
+            elif intent == "substitutes":
+                for s in r.fields.get("substitutes", [])[:3]:
+                    if "(substitute)" in s.text:
+                        continue  # the attendance list's marker; the substitutes item says for whom
+                    facts.append(
+                        _Fact(f"The minutes of {where} record: “{_q(_trim(s))}”.", [*base, (_trim(s), r)])
+                    )
+            elif intent == "attendance":
+                present = r.fields.get("members_present", [])
+                if present:
+                    names = ", ".join(_person(s) for s in present[:12])
+                    facts.append(
+                        _Fact(f"Present at {where}: {names}.", [*base, *((s, r) for s in present[:12])])
+                    )
+                co = r.fields.get("co_optees", [])
+                if co:
+                    facts.append(
+                        _Fact(f"Co-optees: {', '.join(_person(s) for s in co)}.", [(s, r) for s in co])
+                    )
     return facts
 
 
 def _resolution_facts(asked: _Asked, records: list[Record], chosen: list[Record]) -> list[_Fact]:
-    """Per item: the resolution (verbatim), the committee's own recommendation, its actions
-    and the vote where the minutes state one. The meeting is named once per meeting."""
+    """Per item: the resolution (verbatim; its lettered parts one line each), the committee's
+    own recommendation, the actions closest to the question and the vote where the minutes
+    state one. The meeting is named once per meeting."""
     facts: list[_Fact] = []
     named: set[tuple[str, str]] = set()
     for r in chosen:
@@ -434,49 +475,98 @@ def _resolution_facts(asked: _Asked, records: list[Record], chosen: list[Record]
         title = r.first("title")
         lead = f"At {where} ({r.title})" if first else f"On {r.title}"
         spans = [*(base if first else []), *([(title, r)] if title is not None else [])]
-        said: list[str] = []
-        for s in r.fields.get("resolution", [])[:1]:
-            body = _quoted(_strip_marker(s))
-            if len(body.text) > 20:
-                facts.append(_Fact(f"{lead}, it was resolved: “{_q(body)}”.", [*spans, (body, r)]))
-                said.append("resolution")
-        for s in r.fields.get("recommendation", [])[:1]:
-            body = _quoted(_strip_marker(s))
-            facts.append(_Fact(f"{lead}, the committee recommended: “{_q(body)}”.", [*spans, (body, r)]))
-            said.append("recommendation")
-        actions = r.fields.get("actions", [])[:2]
-        for s in actions:
-            body = _quoted(_strip_marker(s), 240)
-            verb = "an action was agreed" if not said else "the minutes also record the action"
-            facts.append(_Fact(f"{lead}, {verb}: “{_q(body)}”.", [*spans, (body, r)]))
-            said.append("action")
+        said = False
+        cited: list[Span] = []
+        actions = sorted(
+            enumerate(r.fields.get("actions", [])), key=lambda x: (-_overlap(asked, x[1].text), x[0])
+        )
+        top_actions = [s for _k, s in sorted(actions[:2], key=lambda x: x[0])]
+        for field_name, verb in (
+            ("resolution", "it was resolved"),
+            ("recommendation", "the committee recommended"),
+        ):
+            for s in r.fields.get(field_name, [])[:1]:
+                body = _strip_marker(s)
+                parts = _parts(body)
+                cited.append(s)
+                if field_name == "resolution" and top_actions and re.search(r"actions?\W*$", body.text):
+                    # 'Resolved: The Committee voted unanimously to approve the following actions:'
+                    facts.append(
+                        _Fact(
+                            f"{lead}, it was resolved: “{_q(_trim(body))}”.",
+                            [*spans, (_trim(body), r)],
+                            [(_trim(a, " \t*"), r) for a in top_actions],
+                        )
+                    )
+                    cited.extend(top_actions)
+                    top_actions = []
+                elif len(parts) >= 2:
+                    facts.append(_Fact(f"{lead}, {verb}:", spans, [(x, r) for x in parts]))
+                elif len(body.text) > 20:
+                    quoted = _quoted(body, 600)
+                    facts.append(_Fact(f"{lead}, {verb}: “{_q(quoted)}”.", [*spans, (quoted, r)]))
+                else:
+                    continue
+                said = True
+        for s in top_actions:
+            body = _quoted(_strip_marker(s), 300)
+            if said:
+                facts.append(_Fact(f"The minutes also record the action: “{_q(body)}”.", [(body, r)]))
+            else:
+                facts.append(_Fact(f"{lead}, an action was agreed: “{_q(body)}”.", [*spans, (body, r)]))
+                said = True
         for s in r.fields.get("vote", [])[:1]:
-            vote = _quoted(s, 240)
-            if _q(vote) in " ".join(f.sentence for f in facts):
-                continue
+            if any(c.start < s.end and s.start < c.end for c in cited):
+                continue  # the vote is in the resolution quoted
+            vote = _quoted(s, 300)
             facts.append(_Fact(f"The minutes record: “{_q(vote)}”.", [(vote, r)]))
     return facts
 
 
 def _recommendation_facts(chosen: list[Record]) -> list[_Fact]:
+    """What an officer report asked the meeting to decide, worded as a recommendation."""
     facts: list[_Fact] = []
     for r in chosen:
-        items = r.fields.get("items") or r.fields.get("text", [])
         title = r.first("report_title")
-        meeting = r.first("meeting") or r.first("meeting_date")
+        meeting = r.first("meeting")
         when = r.first("meeting_date")
         spans = [(s, r) for s in (title, meeting, when) if s is not None]
-        parts = [_quoted(_trim(s), 240) for s in items[:2]]
-        quoted = " and ".join(f"“{_q(x)}”" for x in parts if x.text)
-        if not quoted:
-            continue
-        date = f" on {_q(when)}" if when is not None else ""
-        facts.append(
-            _Fact(
-                f"The report “{_q(title) if title else r.title}” to {r.committee}{date} recommended: {quoted}.",
-                [*spans, *((x, r) for x in parts)],
+        parts = [_trim(s, " \t*;") for s in r.fields.get("items", [])][:4]
+        name = _q(title) if title else r.title
+        to = f" to {_q(meeting)}" if meeting else f" to {r.committee}"
+        date = f" for the meeting of {_q(when)}" if when is not None else ""
+        if parts:
+            facts.append(_Fact(f"The report “{name}”{to}{date} recommended:", spans, [(x, r) for x in parts]))
+        elif r.first("text"):
+            body = _quoted(_strip_marker(r.fields["text"][0]), 400)
+            facts.append(
+                _Fact(f"The report “{name}”{to}{date} recommended: “{_q(body)}”.", [*spans, (body, r)])
             )
+    return facts
+
+
+def _report_facts(asked: _Asked, records: list[Record], chosen: list[Record], question: str) -> list[_Fact]:
+    """Who wrote an officer report (and what it recommended, when asked)."""
+    facts: list[_Fact] = []
+    for r in chosen:
+        rec = next(
+            (
+                x
+                for x in records
+                if x.kind == "recommendation" and x.doc_id == r.doc_id and x.span.start == r.span.start
+            ),
+            None,
         )
+        author = r.first("author")
+        if rec is not None and author is not None:
+            title = rec.first("report_title")
+            when = rec.first("meeting_date")
+            spans = [(s, rec) for s in (title, when) if s is not None]
+            date = f" for the meeting of {_q(when)}" if when is not None else ""
+            name = _q(title) if title else r.title
+            facts.append(_Fact(f"The report “{name}”{date} was by {_q(author)}.", [*spans, (author, r)]))
+        if rec is not None and re.search(r"recommend|ask(?:ed)? the|asked to|propos", question, re.I):
+            facts += _recommendation_facts([rec])
     return facts
 
 
@@ -488,6 +578,7 @@ def _document_facts(
     for r in chosen:
         title_span = r.first("title")
         name = " ".join((title_span.text if title_span else r.title).split())
+        name = re.sub(r"^(?:A|An|The)\s+", "", name)
         base = [(title_span, r)] if title_span else []
         wanted = []
         if re.search(r"review|current|in force|valid|up to date|expire", lowered):
@@ -513,7 +604,11 @@ def _document_facts(
                 "operational_from": f"The {name} is operational from {value}.",
             }[f]
             facts.append(_Fact(sentence, [*base, *((s, r) for s in spans)]))
-        if r.notes.get("draft") == "yes" and r.fields.get("draft"):
+        if (
+            r.notes.get("draft") == "yes"
+            and r.fields.get("draft")
+            and re.search(r"draft|current|status|final|decid|agreed|approv|in force|still", lowered)
+        ):
             d = r.fields["draft"][0]
             report = next(
                 (
@@ -534,7 +629,7 @@ def _document_facts(
     return facts
 
 
-def _question_facts(chosen: list[Record]) -> list[_Fact]:
+def _question_facts(asked: _Asked, chosen: list[Record]) -> list[_Fact]:
     """Who asked, what (the sentence that asks), and the response (the written one when a
     verbal response was followed by one), each quoted from the record."""
     facts: list[_Fact] = []
@@ -547,11 +642,11 @@ def _question_facts(chosen: list[Record]) -> list[_Fact]:
         sup = " a supplementary question" if r.notes.get("supplementary") == "yes" else ""
         meeting = r.first("meeting")
         when = f" (Scrutiny Meeting: {_q(meeting)})" if meeting else ""
-        asked = _quoted(q, 260, ask=True)
+        asking = _quoted(q, 260, ask=True)
         facts.append(
             _Fact(
-                f"Questioner {_q(who)} asked{sup}{when}: “{_q(asked)}”.",
-                [(who, r), *([(meeting, r)] if meeting else []), (asked, r)],
+                f"Questioner {_q(who)} asked{sup}{when}: “{_q(asking)}”.",
+                [(who, r), *([(meeting, r)] if meeting else []), (asking, r)],
             )
         )
         responder = r.first("responder")
@@ -563,16 +658,14 @@ def _question_facts(chosen: list[Record]) -> list[_Fact]:
                 facts.append(
                     _Fact(f"{_q(responder)} gave a verbal response at the meeting.", [(responder, r)])
                 )
-            answer = _quoted(after, 260)
-            facts.append(
-                _Fact(
-                    f"The written response, headed “{_q(written)}”, said: “{_q(answer)}”.",
-                    [(_tight(written), r), (answer, r)],
-                )
-            )
+            for k, answer in enumerate(_best_sentences(after, asked, 2, 300)):
+                lead = f"The written response, headed “{_q(written)}”, said" if k == 0 else "It also said"
+                cite = [(_tight(written), r), (answer, r)] if k == 0 else [(answer, r)]
+                facts.append(_Fact(f"{lead}: “{_q(answer)}”.", cite))
         elif resp is not None:
-            answer = _quoted(resp, 260)
-            facts.append(_Fact(f"The response was: “{_q(answer)}”.", [(answer, r)]))
+            for k, answer in enumerate(_best_sentences(resp, asked, 2, 300)):
+                lead = "The response was" if k == 0 else "It also said"
+                facts.append(_Fact(f"{lead}: “{_q(answer)}”.", [(answer, r)]))
     return facts
 
 
@@ -604,7 +697,17 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
     def where(r: Record) -> bool:
         return _date_matches(r, asked) and (not asked.committee or r.committee == asked.committee)
 
-    if asked.intent in ("chair", "vice_chair", "apologies", "substitutes", "attendance"):
+    if asked.intent in _ATTENDANCE:
+        intents = [name for name, pattern in _INTENTS if name in _ATTENDANCE and pattern.search(question)]
+        if re.search(r"\b(?:were|was) any (?:members? )?absent\b|\babsent\b", question, re.I):
+            intents.append("apologies")
+        if re.search(r"\bstand in\b|\bstood in\b", question, re.I):
+            intents.append("substitutes")
+        intents = list(dict.fromkeys(intents))
+        if not re.search(r"\bmeeting\b|\bcabinet\b|\bcommittee\b|\bscrutiny\b", question, re.I):
+            return [], []  # attendance of something that is not a meeting the minutes record
+        if re.search(r"\bhow many\b", question, re.I):
+            return [], []
         if asked.intent in ("chair", "vice_chair"):
             body = _BODY.search(question)
             committees = {r.committee.lower() for r in records if r.committee}
@@ -616,7 +719,7 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
             return [], []
         chosen = [r for r in records if r.kind == "attendance" and where(r)]
         chosen = _sort_latest(chosen)[:3]
-        return _attendance_facts(asked, records, chosen), chosen
+        return _attendance_facts(intents, records, chosen), chosen
     if asked.intent == "question":
         questions = [r for r in records if r.kind == "question" and where(r)]
         if re.search(r"\bsupplementary\b", question, re.I):
@@ -635,8 +738,19 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
         )
         chosen = [r for score, r in scored if named or score >= 0.5][:2]
         chosen.sort(key=lambda r: (r.date, r.notes.get("supplementary") == "yes", r.span.start))
-        return _question_facts(chosen), chosen
+        return _question_facts(asked, chosen), chosen
     if asked.intent == "document":
+        if re.search(r"\breport\b", question, re.I) and re.search(
+            r"\bwho\b|\bauthor|\bwrote\b", question, re.I
+        ):
+            reports = [
+                r for r in records if r.kind == "document" and r.notes.get("type") == "report" and where(r)
+            ]
+            scored_reports = sorted(((_overlap(asked, r.title), r) for r in reports), key=lambda x: -x[0])
+            if scored_reports and scored_reports[0][0] >= 0.5:
+                best_reports = [r for score, r in scored_reports if score == scored_reports[0][0]][:2]
+                return _report_facts(asked, records, best_reports, question), best_reports
+            return [], []
         docs = [r for r in records if r.kind == "document" and r.notes.get("type") != "report"]
         scored = sorted(
             ((_overlap(asked, r.value("title") + " " + r.title), r) for r in docs), key=lambda x: -x[0]
@@ -674,6 +788,10 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
         found = sorted(found, key=lambda x: -len(x[1]))[:2]
         return _concern_facts(asked, records, found), [r for r, _ in found]
     if asked.intent == "decision":
+        if re.search(r"\bfull council\b", question, re.I) and not any(
+            r.committee.lower() in ("council", "full council") for r in records
+        ):
+            return [], []  # full Council's decisions: none of its minutes are in the index
         if re.search(r"\bvot(?:e|es|ed|ing)\b", question, re.I):
             items = [r for r in records if r.kind == "item" and r.fields.get("vote") and where(r)]
             items = [
@@ -716,6 +834,8 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
             and _overlap(asked, r.value("title") + " " + r.title) >= 0.99
             and where(r)
         ]
+        if re.match(r"\s*(?:did|has|have|was|were|is)\b", question, re.I) and not items:
+            return [], []  # a yes/no question about a decision the minutes do not record
         facts += _resolution_facts(asked, records, items[:3])
         facts += _recommendation_facts(sorted(recs, key=lambda r: r.date)[:3])
         facts += _document_facts(asked, docs[:2], "draft", records)
@@ -754,6 +874,14 @@ def answer_from_records(index: Any, question: str, filters: Filters | None = Non
         if not any(markers):
             continue
         line = fact.sentence + " " + "".join(f"[{m}]" for m in dict.fromkeys(markers) if m)
+        if fact.parts:
+            # The lead, then each part verbatim on a line of its own with its own citation.
+            lines = [
+                f"{_q(span)} [{m}]" for span, record in fact.parts if (m := passages.marker(span, record))
+            ]
+            if lines and supported(line) and all(supported(x) for x in lines):
+                kept.append("\n".join([line, *lines]))
+            continue
         if supported(line):
             kept.append(line)
             continue

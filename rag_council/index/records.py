@@ -15,6 +15,7 @@ by a rebuild never show.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -26,9 +27,11 @@ from rag_council.ingest.records import EXTRACTOR_VERSION, extract_records
 from rag_council.types import Document, Record, Span
 
 FILE_NAME = "records.sqlite"
+SCHEMA_VERSION = 2  # PRAGMA user_version; a store of another version is emptied and refilled
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, warnings TEXT NOT NULL
+    doc_id TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, signature TEXT NOT NULL,
+    warnings TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, document TEXT NOT NULL, kind TEXT NOT NULL,
@@ -40,6 +43,13 @@ CREATE INDEX IF NOT EXISTS records_doc ON records (doc_id);
 """
 _stores: dict[Path, RecordStore] = {}
 _lock = threading.Lock()
+
+
+def _signature(doc: Document) -> str:
+    """What the records are read from besides the file's bytes: the sidecar manifest can change
+    a document's title, committee or date without changing its hash."""
+    parsed = json.dumps([doc.title, doc.meta, [s.meta for s in doc.sections]], sort_keys=True, default=str)
+    return hashlib.sha256(parsed.encode("utf-8")).hexdigest()[:16]
 
 
 def _span(data: list) -> Span:  # type: ignore[type-arg]
@@ -67,6 +77,10 @@ class RecordStore:
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=30)
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            # Records are derived data: an older layout is dropped and the records read again.
+            conn.executescript("DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS documents;")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.executescript(_SCHEMA)
         return conn
 
@@ -78,9 +92,9 @@ class RecordStore:
         already stored at this extractor version is left as it is."""
         with self._lock, closing(self._connect()) as conn, conn:
             row = conn.execute(
-                "SELECT version, warnings FROM documents WHERE doc_id = ?", (doc.doc_id,)
+                "SELECT version, signature, name FROM documents WHERE doc_id = ?", (doc.doc_id,)
             ).fetchone()
-            if row and row[0] == EXTRACTOR_VERSION and self._name_matches(conn, doc):
+            if row and row[0] == EXTRACTOR_VERSION and row[1] == _signature(doc) and row[2] == doc.name:
                 return []
             records, warnings = extract_records(doc)
             stale = [r[0] for r in conn.execute("SELECT doc_id FROM documents WHERE name = ?", (doc.name,))]
@@ -110,16 +124,17 @@ class RecordStore:
                 ],
             )
             conn.execute(
-                "INSERT INTO documents VALUES (?,?,?,?)",
-                (doc.doc_id, doc.name, EXTRACTOR_VERSION, json.dumps(warnings, ensure_ascii=False)),
+                "INSERT INTO documents VALUES (?,?,?,?,?)",
+                (
+                    doc.doc_id,
+                    doc.name,
+                    EXTRACTOR_VERSION,
+                    _signature(doc),
+                    json.dumps(warnings, ensure_ascii=False),
+                ),
             )
         doc.warnings.extend(w for w in warnings if w not in doc.warnings)
         return warnings
-
-    @staticmethod
-    def _name_matches(conn: sqlite3.Connection, doc: Document) -> bool:
-        row = conn.execute("SELECT name FROM documents WHERE doc_id = ?", (doc.doc_id,)).fetchone()
-        return bool(row) and row[0] == doc.name
 
     def delete(self, doc_id: str) -> None:
         with self._lock, closing(self._connect()) as conn, conn:

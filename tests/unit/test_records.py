@@ -190,3 +190,22 @@ def test_the_store_follows_ingest_replace_and_remove(tmp_path: Path):
     # Removing a document deletes its records.
     index.remove(["000_33f019037055ced6.txt"])
     assert not [r for r in store.list() if r.document == "000_33f019037055ced6.txt"]
+
+
+def test_the_store_reads_a_document_again_when_its_parsed_metadata_changes(tmp_path: Path, docs):
+    from dataclasses import replace
+
+    store = RecordStore(tmp_path / "records.sqlite")
+    doc = replace(docs["003"], warnings=[])
+    store.write(doc)
+    assert {r.committee for r in store.list("meeting")} == {"Cabinet"}
+    assert store.write(doc) == []  # unchanged: left as it is
+    # The sidecar manifest renames the committee: same bytes (same doc_id), new records.
+    renamed = replace(
+        doc,
+        meta={**doc.meta, "committee": "The Cabinet"},
+        sections=[replace(s, meta={**s.meta, "committee": "The Cabinet"}) for s in doc.sections],
+    )
+    store.write(renamed)
+    assert {r.committee for r in store.list("meeting")} == {"The Cabinet"}
+    assert len({r.record_id for r in store.list()}) == len(store.list())
