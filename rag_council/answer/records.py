@@ -97,7 +97,7 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _BODY = re.compile(r"\bchair(?:man|person|woman)? of (?:the )?(?P<body>[A-Z][\w' ]+?)(?:\?|$| at | on | in )")
 
 
-MAX_FACTS = 5  # facts in an answer from the records
+MAX_FACTS = 6  # facts in an answer from the records
 _ATTENDANCE = ("chair", "vice_chair", "apologies", "substitutes", "attendance")
 
 
@@ -633,6 +633,7 @@ def _question_facts(asked: _Asked, chosen: list[Record]) -> list[_Fact]:
     """Who asked, what (the sentence that asks), and the response (the written one when a
     verbal response was followed by one), each quoted from the record."""
     facts: list[_Fact] = []
+    sentences = 2 if len(chosen) == 1 else 1  # of each response
     for r in chosen:
         who = r.first("questioner")
         q = r.first("question")
@@ -658,12 +659,12 @@ def _question_facts(asked: _Asked, chosen: list[Record]) -> list[_Fact]:
                 facts.append(
                     _Fact(f"{_q(responder)} gave a verbal response at the meeting.", [(responder, r)])
                 )
-            for k, answer in enumerate(_best_sentences(after, asked, 2, 300)):
+            for k, answer in enumerate(_best_sentences(after, asked, sentences, 300)):
                 lead = f"The written response, headed “{_q(written)}”, said" if k == 0 else "It also said"
                 cite = [(_tight(written), r), (answer, r)] if k == 0 else [(answer, r)]
                 facts.append(_Fact(f"{lead}: “{_q(answer)}”.", cite))
         elif resp is not None:
-            for k, answer in enumerate(_best_sentences(resp, asked, 2, 300)):
+            for k, answer in enumerate(_best_sentences(resp, asked, sentences, 300)):
                 lead = "The response was" if k == 0 else "It also said"
                 facts.append(_Fact(f"{lead}: “{_q(answer)}”.", [(answer, r)]))
     return facts
