@@ -78,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index")
     p.add_argument("--json", action="store_true")
 
+    # --- records (issue 12) ---
+    p = sub.add_parser(
+        "records",
+        help="list the council's records read at ingest: meetings, attendance, decisions, "
+        "recommendations, public questions, document details",
+    )
+    p.add_argument("--index")
+    p.add_argument("--kind", choices=list(RECORD_CHOICES), help="only this kind of record")
+    p.add_argument("--committee", help="only this committee, e.g. 'Cabinet'")
+    p.add_argument("--json", action="store_true", help="one JSON object per record (JSON Lines)")
+    # --- end records ---
+
     p = sub.add_parser("serve", help="open the chat app in a browser")
     p.add_argument("--index")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
@@ -252,6 +264,61 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- records (issue 12) ---
+RECORD_CHOICES = {
+    "meeting": "meeting",
+    "attendance": "attendance",
+    "decision": "item",
+    "item": "item",
+    "recommendation": "recommendation",
+    "question": "question",
+    "document": "document",
+}
+
+
+def cmd_records(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council.answer.records import describe_record
+    from rag_council.index import Manifest
+    from rag_council.index.records import index_records
+
+    settings = settings.with_index(args.index)
+    directory = settings.index_dir()
+    if not (directory / "manifest.json").exists():
+        from rag_council.errors import IndexNotFoundError
+
+        raise IndexNotFoundError(
+            f"No index '{settings.index}' at {directory}.",
+            f"Build it: rag-council ingest [PATH...] --index {settings.index}",
+        )
+    manifest = Manifest.load(directory / "manifest.json")
+    documents = {r.doc_id: r.name for r in manifest.documents.values()}
+    store = index_records(directory, documents)
+    kind = RECORD_CHOICES.get(args.kind) if args.kind else None
+    records = store.list(kind, doc_ids=documents, committee=args.committee)
+    if args.kind == "decision":
+        records = [r for r in records if r.notes.get("decision")]
+    if args.json:
+        for r in records:
+            print(json.dumps(r.to_json(), ensure_ascii=False))
+        return 0
+    warnings = store.warnings(documents)
+    print(f"Index '{settings.index}': {len(records)} record(s) from {len(documents)} document(s)")
+    for name in sorted(set(documents.values())):
+        mine = [r for r in records if r.document == name]
+        if not mine and not warnings.get(name):
+            continue
+        record = next(r for r in manifest.documents.values() if r.name == name)
+        print(f"\n== {name}: {record.title}")
+        for r in mine:
+            print("  " + describe_record(r).replace("\n", "\n    "))
+        for w in warnings.get(name, []):
+            print(f"  ! {w}")
+    return 0
+
+
+# --- end records ---
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag_council_app import serve
 
@@ -289,6 +356,7 @@ _COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "documents": cmd_documents,
+    "records": cmd_records,
     "serve": cmd_serve,
     "config": cmd_config,
     "eval": cmd_eval,

@@ -196,6 +196,73 @@ class Citation:
         }
 
 
+@dataclass(frozen=True)
+class Span:
+    """An exact span of a document: Document.text[start:end] == text. `page` and the source
+    offsets map it to the file as for a chunk, so a record's field can be cited like a chunk."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    page: int | None = None
+    source_start: int | None = None
+    source_end: int | None = None
+
+
+# Record kinds, as listed by `rag-council records --kind`.
+RECORD_KINDS = ("meeting", "attendance", "item", "recommendation", "question", "document")
+
+
+@dataclass
+class Record:
+    """One of the council's records, extracted at ingest (see rag_council.ingest.records).
+
+    Every value in `fields` is a list of spans of the document (a list, because a field such
+    as members_present holds several names). `notes` holds what is derived rather than read
+    (the minutes' status, a period's years), each with the field it was derived from named in
+    the record kind's documentation. `span` is the whole record (an item, a question block)."""
+
+    kind: str  # one of RECORD_KINDS
+    doc_id: str
+    document: str  # the document's file name, as in the index manifest
+    key: str  # unique within the document, e.g. "item:2023-11-14:168"
+    span: Span
+    committee: str = ""
+    date: str = ""  # ISO date of the meeting (or the document), "" when unknown
+    title: str = ""
+    fields: dict[str, list[Span]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def record_id(self) -> str:
+        return f"{self.doc_id}:{self.key}"
+
+    def first(self, name: str) -> Span | None:
+        spans = self.fields.get(name)
+        return spans[0] if spans else None
+
+    def value(self, name: str) -> str:
+        """The text of a field (its spans joined with '; '), or a note of that name, or ""."""
+        spans = self.fields.get(name)
+        if spans:
+            return "; ".join(" ".join(s.text.split()) for s in spans)
+        return self.notes.get(name, "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.record_id,
+            "document": self.document,
+            "committee": self.committee,
+            "date": self.date,
+            "title": self.title,
+            "span": {k: v for k, v in asdict(self.span).items() if k != "text"},
+            "fields": {k: [asdict(s) for s in v] for k, v in self.fields.items()},
+            "notes": dict(self.notes),
+        }
+
+
 @dataclass
 class Claim:
     """One sentence of an answer, the markers it cites and how it was checked."""

@@ -36,6 +36,7 @@ import numpy as np
 from rag_council.embedding import Embedder
 from rag_council.errors import IndexMismatchError, IndexNotFoundError
 from rag_council.index.keyword import KeywordIndex, WordFrequency
+from rag_council.index.records import RecordStore
 from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
 from rag_council.retrieve.query import Catalogue
 from rag_council.settings import Settings
@@ -261,6 +262,7 @@ class Index:
         stores, such as records, in this method)."""
         old = self.manifest.documents.get(doc.name)
         self._save_document(doc)
+        RecordStore.at(self.directory).write(doc)  # the council's records (issue 12)
         self.store.upsert(chunks, vectors)  # new first ...
         new_ids = [c.chunk_id for c in chunks]
         record = DocumentRecord(
@@ -302,6 +304,7 @@ class Index:
         self.manifest.documents.written(None, name, self.keyword.generation())  # type: ignore[attr-defined]
         self.store.delete(record.chunk_ids)
         self._doc_path(record.doc_id).unlink(missing_ok=True)
+        RecordStore.at(self.directory).delete(record.doc_id)  # the council's records (issue 12)
         self._docs.pop(record.doc_id, None)
         return record
 

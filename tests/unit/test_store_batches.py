@@ -6,7 +6,7 @@ import pytest
 
 from rag_council.index.store import ChromaStore, MemoryStore
 from rag_council.settings import StoreSettings
-from rag_council.types import Chunk, Filters
+from rag_council.types import Chunk
 
 
 def _chunk(i: int, **meta) -> Chunk:
