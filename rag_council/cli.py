@@ -278,20 +278,15 @@ RECORD_CHOICES = {
 
 def cmd_records(args: argparse.Namespace, settings: Settings) -> int:
     from rag_council.answer.records import describe_record
-    from rag_council.index import Manifest
+    from rag_council.embedding import make_embedder
+    from rag_council.index import Index
     from rag_council.index.records import index_records
 
     settings = settings.with_index(args.index)
     directory = settings.index_dir()
-    if not (directory / "manifest.json").exists():
-        from rag_council.errors import IndexNotFoundError
-
-        raise IndexNotFoundError(
-            f"No index '{settings.index}' at {directory}.",
-            f"Build it: rag-council ingest [PATH...] --index {settings.index}",
-        )
-    manifest = Manifest.load(directory / "manifest.json")
-    documents = {r.doc_id: r.name for r in manifest.documents.values()}
+    index = Index.open(settings, make_embedder(settings.embedder))  # the embedder loads only if used
+    held = index.records()
+    documents = {r.doc_id: r.name for r in held}
     store = index_records(directory, documents)
     kind = RECORD_CHOICES.get(args.kind) if args.kind else None
     records = store.list(kind, doc_ids=documents, committee=args.committee)
@@ -307,7 +302,7 @@ def cmd_records(args: argparse.Namespace, settings: Settings) -> int:
         mine = [r for r in records if r.document == name]
         if not mine and not warnings.get(name):
             continue
-        record = next(r for r in manifest.documents.values() if r.name == name)
+        record = next(r for r in held if r.name == name)
         print(f"\n== {name}: {record.title}")
         for r in mine:
             print("  " + describe_record(r).replace("\n", "\n    "))
