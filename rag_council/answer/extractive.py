@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterator
 
 from rag_council.answer.base import NO_ANSWER
+from rag_council.answer.decide import anchors_decline, missing_anchors
 from rag_council.embedding import Embedder
 from rag_council.settings import AnswerSettings
 from rag_council.text import (
-    anchor_present,
     content_terms,
-    question_anchors,
     sentence_spans,
     squash,
     stem,
@@ -24,26 +23,9 @@ from rag_council.text import (
 )
 from rag_council.types import Hit
 
+__all__ = ["ExtractiveGenerator", "anchors_decline", "missing_anchors"]
+
 _BULLET = re.compile(r"^\s*(?:[-•*·o▪]|\d{1,2}[.)])\s+")
-
-
-def missing_anchors(question: str, passages: list[Hit]) -> list[str]:
-    """Specific things the question names (a year, a quarter, a number, a name) that none
-    of `passages` mentions, in its text or its metadata."""
-    haystack = " ".join(
-        f"{h.chunk.text} {h.chunk.label} {' '.join(str(v) for v in h.chunk.meta.values())}" for h in passages
-    ).lower()
-    return [a for a in question_anchors(question) if not anchor_present(a, haystack)]
-
-
-def anchors_decline(question: str, passages: list[Hit]) -> str | None:
-    """The NO_ANSWER reply for a question that names something no passage mentions, else None."""
-    missing = missing_anchors(question, passages)
-    if not missing:
-        return None
-    return f"{NO_ANSWER}: the passages closest to your question do not mention " + ", ".join(
-        f"“{m}”" for m in missing
-    )
 
 
 class ExtractiveGenerator:
