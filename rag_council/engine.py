@@ -155,7 +155,7 @@ class Engine:
         answer.retrieved = hits  # as retrieved; the citations hold the wider passages read
         # The decision to answer is its own step (rag_council.answer.decide).
         decision = (
-            decide(q, passages, answer.text, index=self.index)
+            decide(q, passages, answer.text, index=self.index, settings=self.settings.answer)
             if self.settings.answer.check_answer_kind
             else None
         )

@@ -147,6 +147,11 @@ class AnswerSettings(BaseModel):
     # A sentence is used in an extractive answer only above this relevance.
     min_sentence_score: float = 0.42
     max_sentences: int = Field(4, ge=1, le=12)
+    # The extractive answer's length budget in words (the full passages stay one click away).
+    max_answer_words: int = Field(80, ge=10)
+    # "local": the local model judges whether the passages answer the question before an
+    # answer is given (rag_council.answer.judge); "off" (default) does not ask it.
+    verify: Literal["off", "local"] = "off"
     max_question_chars: int = Field(2000, ge=50)
 
 

@@ -22,6 +22,7 @@ see rag_council.answer.judge."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import weakref
@@ -42,7 +43,7 @@ _ORDINALS = (
     "second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
     r"2nd|3rd|[4-9]th|1[0-2]th"
 )
-_ORDINAL_NOUN = re.compile(rf"\b({_ORDINALS})\s+((?:[a-z'’-]+\s+){{0,3}}?)([a-z'’-]+)", re.I)
+_ORDINAL = re.compile(rf"\b({_ORDINALS})\b", re.I)
 _ORDINAL_NOUNS = re.compile(
     r"^(?:visits?|meetings?|inspections?|reviews?|reports?|item|round|year|time|session|"
     r"freem[ae]n|version|quarter|edition|strateg(?:y|ies)|plans?|panel|board)$",
@@ -54,9 +55,8 @@ def ordinal_anchors(question: str) -> list[tuple[str, str]]:
     """(ordinal, noun) pairs the question names: "the seventh Ofsted monitoring visit" gives
     ("seventh", "visit")."""
     pairs = []
-    for m in _ORDINAL_NOUN.finditer(question):
-        gap = (m.group(2) or "").split()
-        for word in [*gap, m.group(3)]:
+    for m in _ORDINAL.finditer(question):
+        for word in words(question[m.end() : m.end() + 60])[:4]:
             if _ORDINAL_NOUNS.match(word):
                 pairs.append((m.group(1).lower(), stem(word.lower())))
                 break
@@ -198,10 +198,10 @@ def asked(question: str) -> Ask | None:
                 person = _new_names(question, _PERSON)
                 # "Who chairs the panel?" is answered by a role ("the Head of Service") too
                 role = re.search(r"\bchair", question, re.I) is not None
-                return Ask(kind, lambda t: person(t) or (role and _ROLE.search(t) is not None))
+                return Ask(kind, lambda t, p=person, r=role: p(t) or (r and _ROLE.search(t) is not None))
             if kind == "a name":
                 people, orgs = _new_names(question, _PERSON), _new_names(question, _ORG_SUFFIX)
-                return Ask(kind, lambda t: people(t) or orgs(t))
+                return Ask(kind, lambda t, p=people, o=orgs: p(t) or o(t))
     found = asked_kind(question)
     if found is None:
         return None
@@ -223,11 +223,43 @@ def missing_kind(question: str, answer: str) -> str | None:
 # The words every question about council records uses: they say nothing about what is asked.
 _GENERIC = frozenset(
     stem(w)
-    for w in (
-        "council herefordshire children child young people committee scrutiny meeting report "
-        "say said says tell give given happen happened many much number what which who when "
-        "there their does did done get got make made say"
-    ).split()
+    for w in [
+        "council",
+        "herefordshire",
+        "children",
+        "child",
+        "young",
+        "people",
+        "committee",
+        "scrutiny",
+        "meeting",
+        "report",
+        "say",
+        "said",
+        "says",
+        "tell",
+        "give",
+        "given",
+        "happen",
+        "happened",
+        "many",
+        "much",
+        "number",
+        "what",
+        "which",
+        "who",
+        "when",
+        "there",
+        "their",
+        "does",
+        "did",
+        "done",
+        "get",
+        "got",
+        "make",
+        "made",
+        "say",
+    ]
 )
 
 
@@ -275,10 +307,8 @@ def idf_of(index: object) -> dict[str, float]:
         n = max(1, len(texts))
         table = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
         table[""] = math.log(n + 1)  # a word the index never saw
-    try:
+    with contextlib.suppress(TypeError):
         _IDF[index] = table
-    except TypeError:
-        pass
     return table
 
 
@@ -348,10 +378,14 @@ def decide(
     params: Params = DEFAULT,
     judge: Callable[[str, list[Hit]], float] | None = None,
     judge_threshold: float = 0.5,
+    settings: object | None = None,
 ) -> Decision:
     """Answer `question` with `draft` (written from `passages`), or decline and say why.
     `index` (an rag_council.index.Index) gives the word rarities the score weighs by; `judge`
-    (question, passages) -> P(the passages answer it) can veto an answer that passed."""
+    (question, passages) -> P(the passages answer it) can veto an answer that passed; with
+    `settings` (AnswerSettings) whose `verify` is "local" the local model is that judge."""
+    if judge is None and getattr(settings, "verify", "off") == "local":
+        judge = local_judge(settings.local)  # type: ignore[union-attr]
     idf = idf_of(index) if index is not None else None
     decision = decide_from(features(question, passages, draft, idf), params)
     if decision.answer and judge is not None:
@@ -361,3 +395,16 @@ def decide(
             return Decision(False, f"{CLOSEST} do not answer it, the local judge says", decision.score, feats)
         return Decision(True, "", decision.score, feats)
     return decision
+
+
+_JUDGES: dict[str, Callable[[str, list[Hit]], float]] = {}
+
+
+def local_judge(local_settings: object) -> Callable[[str, list[Hit]], float]:
+    """One LocalJudge per model configuration (the model loads once)."""
+    from rag_council.answer.judge import LocalJudge
+
+    key = repr(local_settings)
+    if key not in _JUDGES:
+        _JUDGES[key] = LocalJudge(local_settings)  # type: ignore[arg-type]
+    return _JUDGES[key]

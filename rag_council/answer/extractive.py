@@ -28,6 +28,42 @@ __all__ = ["ExtractiveGenerator", "anchors_decline", "missing_anchors"]
 _BULLET = re.compile(r"^\s*(?:[-•*·o▪]|\d{1,2}[.)])\s+")
 
 
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|will|would|shall|should|can|"
+    r"could|may|might|must|\w+(?:ed|es|ing))\b|\b\w{3,}s\b",
+    re.I,
+)
+_DANGLING_END = re.compile(
+    r"(?:[:;,\-–—]|\b(?:and|or|the|of|to|for|with|by|a|an|in|on|that|which))\s*$", re.I
+)
+
+
+def not_a_sentence(text: str) -> str | None:
+    """Why `text` cannot stand as an answer sentence (a heading, a table fragment, a dangling
+    clause), else None."""
+    t = squash(text)
+    ws = words(t)
+    if "\t" in text or t.count("|") >= 2:
+        return "table fragment"
+    letters = sum(c.isalpha() for c in t)
+    if letters < 0.5 * max(1, len(t.replace(" ", ""))):
+        return "table fragment"
+    if re.match(r"^[A-Z][\w '’/-]{2,40}:\s*\S.*\d", t) and len(ws) <= 12:
+        return None  # a record's field and its value: "Review Date: September 2024"
+    if _DANGLING_END.search(t.rstrip(".")) and not t.endswith("."):
+        return "dangling clause"
+    if t[:1].islower() and not re.match(r"^[a-z]\)|^[ivx]+\)", t):
+        return "dangling clause"  # starts mid-sentence (a chunk edge)
+    if not re.search(r"[.!?)\]”\"']\s*$", t):
+        capitalised = sum(w[:1].isupper() for w in t.split() if w[:1].isalpha())
+        alpha = sum(1 for w in t.split() if w[:1].isalpha())
+        if len(ws) <= 12 and (capitalised >= 0.6 * max(1, alpha) or not _VERB.search(t)):
+            return "heading"
+    if len(ws) <= 8 and not _VERB.search(t):
+        return "heading"
+    return None
+
+
 class ExtractiveGenerator:
     name = "extractive"
 
@@ -40,7 +76,8 @@ class ExtractiveGenerator:
         units: list[tuple[int, int, int]] = []
         for number, hit in enumerate(passages, start=1):
             for a, b in sentence_spans(hit.chunk.text):
-                if len(words(hit.chunk.text[a:b])) >= 4:
+                text = hit.chunk.text[a:b]
+                if len(words(text)) >= 4 and not_a_sentence(_BULLET.sub("", text, count=1)) is None:
                     units.append((number, a, b))
         if not units:
             return []
@@ -65,9 +102,14 @@ class ExtractiveGenerator:
         scored.sort(key=lambda s: -s[0])
         chosen: list[tuple[int, int, int, float]] = []
         seen: list[set[str]] = []
+        budget = getattr(self.settings, "max_answer_words", 80)
+        used = 0
         for score, number, a, b in scored:
             if score < self.settings.min_sentence_score or len(chosen) >= self.settings.max_sentences:
                 break
+            length = len(words(passages[number - 1].chunk.text[a:b]))
+            if chosen and used + length > budget:
+                continue  # over the length budget: a shorter sentence may still fit
             bag = set(words(passages[number - 1].chunk.text[a:b]))
             if any(len(bag & other) / max(1, len(bag | other)) > 0.8 for other in seen):
                 continue  # the same sentence again (chunk overlap, duplicated documents)
@@ -75,6 +117,7 @@ class ExtractiveGenerator:
                 break  # much weaker than the best: leave it out
             seen.append(bag)
             chosen.append((number, a, b, score))
+            used += length
         order = {n: i for i, n in enumerate(dict.fromkeys(n for n, *_ in chosen))}
         chosen.sort(key=lambda c: (order[c[0]], c[1]))
         return chosen

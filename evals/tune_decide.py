@@ -1,0 +1,234 @@
+"""Tune and measure the decision to answer (rag_council.answer.decide) on the gold questions.
+
+    python evals/tune_decide.py evals/gold.jsonl --index default [--cache FILE] [--out evals/decide_curve.md]
+
+1. Every gold question is answered once by the engine with the decision step off; what the
+   decision reads (anchors, the kind asked for, coverage, relevance) is kept (--cache).
+2. The curve: abstention F1 against false abstention over the threshold, for each weight.
+3. 5-fold cross-validation over questions, stratified by kind (folds by question id): the weight
+   and threshold are chosen on four folds (best abstention F1 with false abstention <= 0.05) and
+   measured on the fifth; the figures are those of the held-out folds.
+
+Declining is the positive class; the truth is kind == "unanswerable". A question the engine
+declines before the decision (no relevant passage, an anchor no passage names, no supported
+sentence) counts as declined at every threshold."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from rag_council import open_index
+from rag_council.answer.decide import Params, decide_from, features, idf_of
+from rag_council.evaluate import load_gold
+from rag_council.settings import Settings
+
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(0, 19))
+MAX_FALSE_ABSTENTION = 0.05
+FOLDS = 5
+
+
+def collect(gold: Path, index: str | None, partial: Path | None = None) -> list[dict]:
+    settings = Settings()
+    settings = settings.model_copy(
+        update={"answer": settings.answer.model_copy(update={"check_answer_kind": False})}
+    )
+    engine = open_index(index, settings)
+    idf = idf_of(engine.index)
+    rows = []
+    for n, item in enumerate(load_gold(gold), start=1):
+        started = time.perf_counter()
+        answer = engine.ask(item.question)
+        row = {
+            "id": item.id,
+            "kind": item.kind,
+            "unanswerable": not item.answerable,
+            "pre_declined": answer.abstained,
+            "answer": answer.text,
+            "seconds": time.perf_counter() - started,
+        }
+        if not answer.abstained:
+            passages = engine.passages(answer.retrieved)
+            row["features"] = features(item.question, passages, answer.text, idf)
+        rows.append(row)
+        if partial is not None:
+            with partial.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({**row, "question": item.question}) + "\n")
+        print(f"\r{n} {item.id}", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    return rows
+
+
+def declines(row: dict, params: Params, rules: bool = True) -> bool:
+    if row["pre_declined"]:
+        return True
+    return not decide_from(row["features"], params, rules=rules).answer
+
+
+def scores(rows: list[dict], params: Params, rules: bool = True) -> dict[str, float]:
+    tp = fp = fn = 0
+    answerable = declined_answerable = 0
+    for row in rows:
+        d = declines(row, params, rules)
+        if row["unanswerable"]:
+            tp += d
+            fn += not d
+        else:
+            answerable += 1
+            declined_answerable += d
+            fp += d
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    fa = declined_answerable / answerable if answerable else 0.0
+    return {"precision": p, "recall": r, "f1": f1, "false_abstention": fa}
+
+
+def best(rows: list[dict]) -> Params:
+    """Best abstention F1 with false abstention at or under the ceiling (ties: lower threshold)."""
+    choice, key = Params(0.5, 0.0), (-1.0, 0.0)
+    for w in WEIGHTS:
+        for t in THRESHOLDS:
+            s = scores(rows, Params(w, t))
+            if s["false_abstention"] <= MAX_FALSE_ABSTENTION and (s["f1"], -t) > key:
+                choice, key = Params(w, t), (s["f1"], -t)
+    return choice
+
+
+def folds(rows: list[dict]) -> list[int]:
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_kind[row["kind"]].append(i)
+    fold = [0] * len(rows)
+    for members in by_kind.values():
+        for j, i in enumerate(sorted(members, key=lambda i: rows[i]["id"])):
+            fold[i] = j % FOLDS
+    return fold
+
+
+def cross_validate(rows: list[dict]) -> tuple[dict[str, float], list[Params]]:
+    fold = folds(rows)
+    held_out: list[dict] = []
+    chosen = []
+    for k in range(FOLDS):
+        train = [r for r, f in zip(rows, fold, strict=True) if f != k]
+        test = [r for r, f in zip(rows, fold, strict=True) if f == k]
+        params = best(train)
+        chosen.append(params)
+        for row in test:
+            held_out.append({**row, "_params": params})
+    tp = fp = fn = answerable = 0
+    for row in held_out:
+        d = declines(row, row["_params"])
+        if row["unanswerable"]:
+            tp += d
+            fn += not d
+        else:
+            answerable += 1
+            fp += d
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f1, "false_abstention": fp / answerable}, chosen
+
+
+def report(rows: list[dict]) -> str:
+    n_un = sum(r["unanswerable"] for r in rows)
+    lines = [
+        "# Deciding to answer: the abstention curve and its cross-validated operating point",
+        "",
+        f"Gold: {len(rows)} questions ({n_un} unanswerable). Generated by `evals/tune_decide.py`;"
+        " declining is the positive class.",
+        "",
+    ]
+    pre = sum(r["pre_declined"] for r in rows)
+    lines.append(
+        f"Declined before the decision step (no relevant passage, an anchor no passage names, no"
+        f" supported sentence): {pre} questions ({sum(r['pre_declined'] and r['unanswerable'] for r in rows)}"
+        " unanswerable)."
+    )
+    lines += [
+        "",
+        "## Without and with the rules (threshold 0)",
+        "",
+        "| | P | R | F1 | false abstention |",
+        "|---|---|---|---|---|",
+    ]
+    for name, rules in (("anchors only (score off, kind rules off)", False), ("anchors + kind rules", True)):
+        s = scores(rows, Params(0.5, 0.0), rules)
+        lines.append(
+            f"| {name} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['false_abstention']:.3f} |"
+        )
+    lines += [
+        "",
+        "## The curve (all questions; descriptive, not for choosing)",
+        "",
+        "score = weight * coverage + (1 - weight) * relevance; decline below the threshold.",
+        "",
+        "| weight | threshold | P | R | F1 | false abstention |",
+        "|---|---|---|---|---|---|",
+    ]
+    for w in WEIGHTS:
+        last = None
+        for t in THRESHOLDS:
+            s = scores(rows, Params(w, t))
+            key = (round(s["f1"], 3), round(s["false_abstention"], 3))
+            if key == last:
+                continue
+            last = key
+            lines.append(
+                f"| {w} | {t} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['false_abstention']:.3f} |"
+            )
+            if s["false_abstention"] > 0.3:
+                break
+    cv, chosen = cross_validate(rows)
+    final = best(rows)
+    lines += [
+        "",
+        f"## Cross-validated ({FOLDS} folds by question id, stratified by kind)",
+        "",
+        f"Chosen on each training part (best F1 with false abstention <= {MAX_FALSE_ABSTENTION}): "
+        + ", ".join(f"(w {p.weight}, t {p.threshold})" for p in chosen),
+        "",
+        "| held-out folds | P | R | F1 | false abstention |",
+        "|---|---|---|---|---|",
+        f"| all {len(rows)} questions, each measured with parameters tuned without it | {cv['precision']:.3f} |"
+        f" {cv['recall']:.3f} | {cv['f1']:.3f} | {cv['false_abstention']:.3f} |",
+        "",
+        f"Operating point for the shipped default (chosen on all questions): weight {final.weight},"
+        f" threshold {final.threshold}.",
+        "",
+        f"Time per question (engine with the decision off): "
+        f"{sorted(r['seconds'] for r in rows)[len(rows) // 2]:.2f} s median.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("gold", type=Path)
+    ap.add_argument("--index")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/decide-cache.json"))
+    ap.add_argument("--refresh", action="store_true", help="answer the questions again")
+    ap.add_argument("--out", type=Path, default=Path(__file__).with_name("decide_curve.md"))
+    args = ap.parse_args()
+    if args.cache.is_file() and not args.refresh:
+        rows = json.loads(args.cache.read_text())
+    else:
+        partial = args.cache.with_suffix(".partial.jsonl")
+        partial.unlink(missing_ok=True)
+        rows = collect(args.gold, args.index, partial)
+        args.cache.write_text(json.dumps(rows))
+    text = report(rows)
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
