@@ -25,6 +25,9 @@ from rag_council.types import Hit
 
 __all__ = ["ExtractiveGenerator", "anchors_decline", "missing_anchors"]
 
+# Weight of the question's words a sentence adds to those already said (see select).
+NOVELTY = 0.15
+
 _BULLET = re.compile(r"^\s*(?:[-•*·o▪]|\d{1,2}[.)])\s+")
 
 
@@ -36,6 +39,25 @@ _VERB = re.compile(
 _DANGLING_END = re.compile(
     r"(?:[:;,\-–—]|\b(?:and|or|the|of|to|for|with|by|a|an|in|on|that|which))\s*$", re.I
 )
+
+
+_CAPS_PREFIX = re.compile(
+    r"^\s*(?:\d{1,3}[.)]?\s+)?(?:[A-Z0-9][A-Z0-9'’&/,()-]*\s+){1,12}?(?=[A-Z][a-z])"
+    r"|^\s*#+\s*[^\n]*\n\s*"
+)
+
+
+def _heading_prefix(text: str) -> int:
+    """Length of a heading in capitals ("CO-OPTED MEMBER RECRUITMENT UPDATE ") that starts a
+    unit before its first sentence, else 0."""
+    m = _CAPS_PREFIX.match(text)
+    if not m:
+        return 0
+    letters = [c for c in m.group(0) if c.isalpha()]
+    if len(letters) < 6 or not all(c.isupper() for c in letters if not m.group(0).lstrip().startswith("#")):
+        return 0
+    rest = text[m.end() :]
+    return m.end() if len(words(rest)) >= 4 else 0
 
 
 def not_a_sentence(text: str) -> str | None:
@@ -76,6 +98,7 @@ class ExtractiveGenerator:
         units: list[tuple[int, int, int]] = []
         for number, hit in enumerate(passages, start=1):
             for a, b in sentence_spans(hit.chunk.text):
+                a += _heading_prefix(hit.chunk.text[a:b])
                 text = hit.chunk.text[a:b]
                 if len(words(text)) >= 4 and not_a_sentence(_BULLET.sub("", text, count=1)) is None:
                     units.append((number, a, b))
@@ -104,8 +127,20 @@ class ExtractiveGenerator:
         seen: list[set[str]] = []
         budget = getattr(self.settings, "max_answer_words", 80)
         used = 0
-        for score, number, a, b in scored:
-            if score < self.settings.min_sentence_score or len(chosen) >= self.settings.max_sentences:
+        said: set[str] = set()
+        pool = scored[:60]
+        while pool and len(chosen) < self.settings.max_sentences:
+            # what the chosen sentences have not said yet counts for more (the question's subject,
+            # constraints and the thing asked, together rather than the same words again)
+            gains = [
+                c[0] + (NOVELTY * self._new_terms(passages, c, terms, said) if chosen else 0.0) for c in pool
+            ]
+            best = pool[max(range(len(pool)), key=gains.__getitem__)]
+            pool.remove(best)
+            score, number, a, b = best
+            if score < self.settings.min_sentence_score:
+                if chosen:
+                    continue
                 break
             length = len(words(passages[number - 1].chunk.text[a:b]))
             if chosen and used + length > budget:
@@ -114,13 +149,25 @@ class ExtractiveGenerator:
             if any(len(bag & other) / max(1, len(bag | other)) > 0.8 for other in seen):
                 continue  # the same sentence again (chunk overlap, duplicated documents)
             if chosen and score < chosen[0][3] - 0.2:
-                break  # much weaker than the best: leave it out
+                continue  # much weaker than the best: leave it out
             seen.append(bag)
             chosen.append((number, a, b, score))
+            said |= {stem(w) for w in bag}
             used += length
         order = {n: i for i, n in enumerate(dict.fromkeys(n for n, *_ in chosen))}
         chosen.sort(key=lambda c: (order[c[0]], c[1]))
         return chosen
+
+    @staticmethod
+    def _new_terms(
+        passages: list[Hit], candidate: tuple[float, int, int, int], terms: list[str], said: set[str]
+    ) -> float:
+        """Share of the question's terms the candidate sentence says that no chosen one has."""
+        if not terms:
+            return 0.0
+        _, number, a, b = candidate
+        bag = {stem(w) for w in words(passages[number - 1].chunk.text[a:b])}
+        return sum(t in bag and t not in said for t in terms) / len(terms)
 
     def missing_anchors(self, question: str, passages: list[Hit]) -> list[str]:
         return missing_anchors(question, passages)
