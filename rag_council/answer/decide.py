@@ -271,6 +271,8 @@ class Params:
 
     weight: float = 0.5
     threshold: float = 0.0
+    # a year the question names must be in a passage the answer cites (not only in one retrieved)
+    cited_years: bool = True
 
 
 DEFAULT = Params()
@@ -340,8 +342,14 @@ def features(
     """Everything the decision reads, for the decision and for tuning it."""
     text = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", draft)
     cov, missing = coverage(question, text, idf)
+    cited = sorted(
+        {int(n) for m in re.finditer(r"\[(\d+(?:\s*,\s*\d+)*)\]", draft) for n in m.group(1).split(",")}
+    )
+    cited_hits = [passages[n - 1] for n in cited if 0 < n <= len(passages)]
+    years = [a for a in question_anchors(question) if re.fullmatch(r"(?:19|20)\d\d", a)]
     return {
         "missing_anchors": missing_anchors(question, passages),
+        "missing_cited_years": [y for y in years if cited_hits and y in missing_anchors(y, cited_hits)],
         "missing_kind": missing_kind(question, text) or "",
         "coverage": cov,
         "missing_terms": missing,
@@ -358,6 +366,9 @@ def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules:
     if rules and feats["missing_anchors"]:
         names = ", ".join(f"“{m}”" for m in feats["missing_anchors"])  # type: ignore[union-attr]
         return Decision(False, f"{CLOSEST} do not mention {names}", score, nums)
+    if rules and params.cited_years and feats.get("missing_cited_years"):
+        names = ", ".join(f"“{m}”" for m in feats["missing_cited_years"])  # type: ignore[union-attr]
+        return Decision(False, f"{CLOSEST} that answer it do not mention {names}", score, nums)
     if rules and feats["missing_kind"]:
         kind = str(feats["missing_kind"])
         what = kind.split(" ", 1)[-1]
