@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 import time
 from collections import defaultdict
@@ -63,7 +64,9 @@ ENGINE: dict[str, Any] = {}
 ANSWERS: dict[str, tuple[Any, dict | None]] = {}
 
 
-def collect(gold: Path, index: str | None, partial: Path | None = None) -> list[dict]:
+def collect(
+    gold: Path, index: str | None, partial: Path | None = None, shard: tuple[int, int] = (0, 1)
+) -> list[dict]:
     settings = Settings()
     settings = settings.model_copy(
         update={"answer": settings.answer.model_copy(update={"check_answer_kind": False})}
@@ -72,7 +75,10 @@ def collect(gold: Path, index: str | None, partial: Path | None = None) -> list[
     ENGINE["engine"] = engine
     idf = idf_of(engine.index)
     rows = []
+    k, of = shard
     for n, item in enumerate(load_gold(gold), start=1):
+        if (n - 1) % of != k:
+            continue  # another process answers it (--shard)
         started = time.perf_counter()
         answer = engine.ask(item.question)
         row = {
@@ -94,6 +100,8 @@ def collect(gold: Path, index: str | None, partial: Path | None = None) -> list[
         if partial is not None:
             with partial.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
+            with partial.with_suffix(".pickle").open("ab") as f:
+                pickle.dump((item.question, answer, row.get("features")), f)
         print(f"\r{n} {item.id}", end="", file=sys.stderr)
     print(file=sys.stderr)
     return rows
@@ -267,13 +275,43 @@ def main() -> int:
         help="also write the full evaluation report with each question decided by parameters tuned "
         "without it (needs the questions answered in this run, not read from --cache)",
     )
+    ap.add_argument("--shard", default="0/1", help="K/N: answer every N-th question from the K-th (0-based)")
+    ap.add_argument(
+        "--merge", type=Path, nargs="+", help="the .partial.jsonl files of shards to merge (no answering)"
+    )
     args = ap.parse_args()
-    if args.cache.is_file() and not args.refresh:
+    if args.merge:
+        by_id: dict[str, dict] = {}
+        for part in args.merge:
+            for line in part.read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                by_id[row["id"]] = row
+            pickled = part.with_suffix(".pickle")
+            if pickled.is_file():
+                with pickled.open("rb") as f:
+                    while True:
+                        try:
+                            question, answer, feats = pickle.load(f)
+                        except EOFError:
+                            break
+                        ANSWERS[question] = (answer, feats)
+        order = {item.id: n for n, item in enumerate(load_gold(args.gold))}
+        rows = sorted(by_id.values(), key=lambda r: order.get(r["id"], 10**6))
+        missing = len(order) - len(rows)
+        if missing:
+            print(f"warning: {missing} gold questions not answered by the shards", file=sys.stderr)
+        args.cache.write_text(json.dumps(rows))
+        if args.eval_out:
+            settings = Settings()
+            ENGINE["engine"] = open_index(args.index, settings)
+    elif args.cache.is_file() and not args.refresh:
         rows = json.loads(args.cache.read_text())
     else:
-        partial = args.cache.with_suffix(".partial.jsonl")
+        k, of = (int(x) for x in args.shard.split("/"))
+        partial = args.cache.with_suffix(f".{k}of{of}.partial.jsonl")
         partial.unlink(missing_ok=True)
-        rows = collect(args.gold, args.index, partial)
+        partial.with_suffix(".pickle").unlink(missing_ok=True)
+        rows = collect(args.gold, args.index, partial, (k, of))
         args.cache.write_text(json.dumps(rows))
     text = report(rows)
     args.out.write_text(text, encoding="utf-8")
@@ -289,7 +327,16 @@ def main() -> int:
             for r, f in zip(rows, fold, strict=True):
                 if f == k:
                     params_of[r["question"]] = params
-        result = evaluate(Replay(ENGINE["engine"], ANSWERS, params_of), args.gold)
+        from rag_council.evaluate import load_gold as _load
+
+        answered = [i for i in _load(args.gold) if i.question in ANSWERS]
+        everything = len(answered) == len(_load(args.gold))
+        pairs = args.gold.parent / "support_pairs.jsonl"
+        result = evaluate(
+            Replay(ENGINE["engine"], ANSWERS, params_of),
+            args.gold if everything else answered,
+            support_pairs=pairs if pairs.is_file() else None,
+        )
         out = write_outputs(result, args.eval_out)
         print(summary(out))
     return 0
