@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
-from rag_council.answer.kind import missing_kind
+from rag_council.answer.decide import decide
 from rag_council.answer.prompt import is_decline
 from rag_council.answer.records import answer_from_records
 from rag_council.conversation import rewrite_follow_up
@@ -178,12 +178,15 @@ class Engine:
             return
         answer = self.check(question, raw, passages, result)
         answer.retrieved = hits  # as retrieved; the citations hold the wider passages read
-        kind = missing_kind(q, answer.text) if self.settings.answer.check_answer_kind else None
-        if kind and not answer.abstained:
+        # The decision to answer is its own step (rag_council.answer.decide).
+        decision = (
+            decide(q, passages, answer.text, index=self.index, settings=self.settings.answer)
+            if self.settings.answer.check_answer_kind
+            else None
+        )
+        if decision is not None and not decision.answer and not answer.abstained:
             answer.abstained = True
-            answer.notice = (
-                f"the passages closest to your question do not give the {kind.split()[-1]} asked for"
-            )
+            answer.notice = decision.reason
         timings["check_s"] = time.perf_counter() - retrieved_at - timings["generate_s"]
         timings["answer_s"] = time.perf_counter() - retrieved_at
         timings["total_s"] = time.perf_counter() - started

@@ -228,6 +228,14 @@ class AnswerSettings(BaseModel):
         0.42, description="a sentence is used in an extractive answer only above this relevance"
     )
     max_sentences: int = Field(4, ge=1, le=12, description="sentences in an extractive answer")
+    max_answer_words: int = Field(
+        80, ge=10, description="the extractive answer's length budget in words (the passages stay one click away)"
+    )
+    verify: Literal["off", "local"] = Field(
+        "off",
+        description="local: the local model judges whether the passages answer the question before an "
+        "answer is given (rag_council.answer.judge); off: it is not asked",
+    )
     max_question_chars: int = Field(2000, ge=50, description="longer questions are refused")
 
     @field_validator("generator")

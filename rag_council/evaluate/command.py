@@ -43,7 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from rag_council import open_index
-    from rag_council.evaluate.gold import load_gold
+    from rag_council.evaluate.gold import check_quotes_in_index, load_gold
     from rag_council.evaluate.report import load_report, parse_floors, summary, write_outputs
     from rag_council.evaluate.runner import evaluate
 
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     items = load_gold(args.gold)
     baseline = load_report(args.baseline) if args.baseline else None
     engine = open_index(args.index, settings)
+    check_quotes_in_index(items, engine.index)  # a quote none of its listed files holds stops the run
     bar = None
     if not args.no_progress:
         from tqdm import tqdm

@@ -238,3 +238,8 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def answer_words(text: str) -> int:
+    """Words of an answer as shown, its citation markers ([1], [2, 3]) aside."""
+    return len(re.findall(r"[\w£$%][\w'’.,£$%-]*", re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", text)))

@@ -52,9 +52,11 @@ METRICS = (
     "false_abstention_rate",
     "answered_rate",
     "key_fact_recall",
+    "answer_words_p50",
+    "answer_words_p95",
 )
 # Higher is better for every metric except these.
-LOWER_IS_BETTER = frozenset({"false_abstention_rate"})
+LOWER_IS_BETTER = frozenset({"false_abstention_rate", "answer_words_p50", "answer_words_p95"})
 
 
 @dataclass
@@ -195,6 +197,9 @@ def aggregate(results: Sequence[QuestionResult]) -> dict[str, Any]:
     out.update(M.abstention_scores((not r.item.answerable, r.answer.abstained) for r in results))
     out["answered_rate"] = len(answered) / len(results) if results else None
     out["key_fact_recall"] = M.mean(r.fact_recall for r in answerable)
+    lengths = [M.answer_words(r.answer.text) for r in answered]  # answers as shown, declines aside
+    out["answer_words_p50"] = M.percentile(lengths, 50)
+    out["answer_words_p95"] = M.percentile(lengths, 95)
     return out
 
 

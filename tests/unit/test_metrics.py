@@ -169,10 +169,6 @@ def test_gold_loads_and_knows_answerable(tmp_path):
         ({k: v for k, v in GOOD.items() if k != "kind"} | {"id": "z"}, "line 2: missing field(s) kind"),
         ({**NONE, "id": "z", "quotes": ["x"]}, "line 2: an unanswerable question"),
         ({**GOOD, "id": "z", "quotes": []}, "line 2: kind 'decision' needs at least one quote"),
-        (
-            {**GOOD, "id": "z", "quotes": ["x", "y", "z"], "sources": ["f", "g"]},
-            "line 2: 'sources' must name",
-        ),
         (GOOD, "line 2: id 'a' repeats line 1"),
     ],
 )
