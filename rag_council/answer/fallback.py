@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rag_council.answer.base import NO_ANSWER, Completer, GenerationResult, Generator, declines
-from rag_council.answer.extractive import anchors_decline
+from rag_council.answer.decide import anchors_decline
 from rag_council.retrieve.relevance import relevance
 from rag_council.text import squash
 from rag_council.types import Hit
