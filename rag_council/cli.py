@@ -77,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("timeline", help="what the records say about a topic, in date order, cited")
+    p.add_argument("topic", metavar="TOPIC")
+    p.add_argument("--since", type=_date, help="only records on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="only records on or before YYYY-MM-DD")
+    p.add_argument("--committee", help="only this committee, e.g. 'Cabinet'")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true", help="one JSON object per entry (JSON Lines), dates ascending")
+
     p = sub.add_parser("serve", help="open the chat app in a browser")
     p.add_argument("--index")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
@@ -195,6 +203,8 @@ def format_answer(answer: Answer) -> str:
             snippet = " ".join(h.chunk.text.split())[:160]
             similarity = h.dense if h.dense is not None else h.score
             lines.append(f"  - {h.chunk.label} ({h.chunk.document}), similarity {similarity:.2f}: {snippet}…")
+    for note in answer.notes:
+        lines.append(f"Note: {note}")
     if answer.understood:
         lines.append(f"(looked first at: {answer.understood})")
     return "\n".join(lines) + "\n"
@@ -246,6 +256,22 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council.embedding import make_embedder
+    from rag_council.index import Index
+    from rag_council.timeline import format_timeline, timeline
+
+    settings = settings.with_index(args.index)
+    index = Index.open(settings, make_embedder(settings.embedder))
+    entries = timeline(index, args.topic, since=args.since, until=args.until, committee=args.committee)
+    if args.json:
+        for e in entries:
+            print(json.dumps(e.to_json(), ensure_ascii=False))
+    else:
+        print(format_timeline(args.topic, entries), end="")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag_council_app import serve
 
@@ -264,6 +290,7 @@ _COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "documents": cmd_documents,
+    "timeline": cmd_timeline,
     "serve": cmd_serve,
     "eval": cmd_eval,
 }

@@ -265,6 +265,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     notice: str = ""  # e.g. why the question was not answered
     understood: str = ""  # what retrieval read from the question, e.g. "committee Cabinet"
+    notes: list[str] = field(default_factory=list)  # about time: draft minutes, versions, "as at"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -289,6 +290,7 @@ class Answer:
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "notice": self.notice,
             "understood": self.understood,
+            "notes": list(self.notes),
         }
 
 
