@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_date, help="only records on or before YYYY-MM-DD")
     p.add_argument("--committee", help="only this committee, e.g. 'Cabinet'")
     p.add_argument("--index")
-    p.add_argument("--json", action="store_true", help="one JSON object per entry (JSON Lines), dates ascending")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one entry a line, dates ascending")
 
     p = sub.add_parser("serve", help="open the chat app in a browser")
     p.add_argument("--index")
@@ -218,10 +218,17 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     index = Index.open(settings, make_embedder(settings.embedder))
     records = index.records()
     if args.json:
+        from rag_council.timeline.entries import statuses_by_document
+
+        statuses = statuses_by_document(index)
         for r in records:
             print(
                 json.dumps(
-                    {k: v for k, v in r.__dict__.items() if k != "chunk_ids"} | {"chunks": len(r.chunk_ids)}
+                    {k: v for k, v in r.__dict__.items() if k != "chunk_ids"}
+                    | {
+                        "chunks": len(r.chunk_ids),
+                        "status": [s.to_json() for s in statuses.get(r.doc_id, [])],
+                    }
                 )
             )
         return 0
@@ -229,6 +236,9 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Index '{index.name}' is empty. Add documents: rag-council ingest PATH --index {index.name}")
         return 0
     print(f"Index '{index.name}': {len(records)} documents, {sum(len(r.chunk_ids) for r in records)} chunks")
+    from rag_council.timeline.entries import statuses_by_document
+
+    statuses = statuses_by_document(index)
     for r in records:
         date = r.meta.get("date")
         dates = [d for d in str(r.meta.get("dates") or date or "").split(",") if d]
@@ -253,6 +263,8 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
             print(f"    source: {r.meta['source_url']}")
         for w in r.warnings:
             print(f"    ! {w}")
+        for status in statuses.get(r.doc_id, []):  # strategies and policies over time (issue 13)
+            print(f"    {status.type}: {status.title}: {status.describe()}")
     return 0
 
 

@@ -14,6 +14,8 @@ from rag_council.index import Index
 from rag_council.retrieve.context import with_context
 from rag_council.retrieve.retrievers import Retriever, make_retriever
 from rag_council.settings import Settings
+from rag_council.timeline.notes import time_notes
+from rag_council.timeline.when import as_at_filters
 from rag_council.types import Answer, Filters, Hit
 from rag_council.verify.checking import check_claims
 from rag_council.verify.citations import cite, parse_claims
@@ -81,9 +83,12 @@ class Engine:
         """Yields partial answers while text is generated; the last one is final and checked.
         Each says in `understood` what the retriever read from the question (dates, committee,
         document type), so that a user can see why passages were preferred."""
+        filters = as_at_filters(" ".join(question.split()), filters)  # "as at 2017": records up to then
         understood = self.understood(question, filters)
         for answer in self._stream(question, filters, top_k):
             answer.understood = understood
+            if answer.notice != "partial":  # draft minutes, versions, "as at", "this year" (issue 13)
+                answer.notes = time_notes(self.index, question, answer)
             yield answer
 
     def understood(self, question: str, filters: Filters | None = None) -> str:

@@ -453,4 +453,15 @@ def format_timeline(topic: str, entries: list[TimelineEntry]) -> str:
 
 
 def statuses(index: Any) -> list[DocumentStatus]:
+    """The status over time of every strategy, policy and plan in the index."""
     return document_statuses(index_records(index))
+
+
+def statuses_by_document(index: Any) -> dict[str, list[DocumentStatus]]:
+    """doc_id -> the statuses of the versions that file holds (a copy lists under each file)."""
+    out: dict[str, list[DocumentStatus]] = {}
+    for s in statuses(index):
+        for r in [s.record, *s.copies]:
+            if s not in out.setdefault(r.doc_id, []):
+                out[r.doc_id].append(s)
+    return out

@@ -59,6 +59,8 @@ def relative_time_notes(chunk: Chunk, quote: str) -> list[str]:
         if phrase in seen:
             continue
         seen.add(phrase)
+        if quote[max(0, m.start() - 4) : m.start()].lower() == "the " and phrase.endswith("year"):
+            phrase = "this year"  # 'over the last year', 'the past year': the twelve months reported
         reading = relative_time(phrase, chunk.date, report_period(chunk))
         where = str(chunk.meta.get("committee") or "")
         out.append(f"“{m.group(0)}”: {reading} ({where + ', ' if where else ''}{format_date(chunk.date)})")

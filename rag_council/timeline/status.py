@@ -130,7 +130,7 @@ class DocumentStatus:
         if self.later:
             parts.append("superseded by " + "; ".join(e.name() for e in self.later))
         elif self.review_date:
-            parts.append(f"no later version in the index (review due {self.review_date})")
+            parts.append("no later version in the index")
         return "; ".join(parts)
 
     def to_json(self) -> dict[str, object]:
