@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
 from rag_council import BUNDLED_CORPUS, HashEmbedder, Index, Settings
 from rag_council.cli import build_parser
+from rag_council.evaluate.gold import GoldItem, load_gold
+from rag_council.evaluate.timeline import score_timeline_item
 from rag_council.index.store import MemoryStore
 from rag_council.timeline import KINDS, format_timeline, timeline
 from rag_council.timeline.entries import index_records
@@ -116,3 +119,27 @@ def test_the_cli_reads_the_timeline_arguments():
 
 def test_records_of_the_index_only(index: Index):
     assert {r.doc_id for r in index_records(index)} <= {r.doc_id for r in index.records()}
+
+
+def _gold(spec: dict) -> GoldItem:
+    return GoldItem("tx", "q", "a", ("x",), ("f",), "timeline", 0, {"timeline": spec})
+
+
+def test_the_timeline_gold_questions_are_scored_on_order_and_dates(index: Index):
+    items = {i.id: i for i in load_gold(Path(__file__).parents[2] / "evals" / "gold.jsonl")}
+    t004 = items["t004"]
+    scored = score_timeline_item(index, t004)
+    assert (
+        scored["found"] == 1.0 and scored["exact"] == 1.0 and scored["order"] == 1.0 and scored["ascending"]
+    )
+    # Reversed, the same entries are out of order; with a wrong date, the date score falls.
+    spec = dict(t004.extra["timeline"])
+    spec["expect"] = list(reversed(spec["expect"]))
+    assert score_timeline_item(index, _gold(spec))["order"] == 0.0
+    spec["expect"] = [dict(spec["expect"][0], date="2019-01-01")]
+    wrong = score_timeline_item(index, _gold(spec))
+    assert wrong["date"] == 0.0 and wrong["exact"] == 0.0 and wrong["wrong"]
+    assert (
+        sum("timeline" in i.extra for i in items.values()) + sum("as_at" in i.extra for i in items.values())
+        >= 15
+    )
