@@ -127,9 +127,21 @@ class ChunkLocator:
         )
 
 
+_CACHE: dict[tuple[str, float, tuple[str, ...], str | None], list[Record]] = {}
+
+
 def index_records(index: Any, kind: str | None = None) -> list[Record]:
-    """The records of the documents now in `index` (from its records store)."""
-    return RecordStore.at(index.directory).list(kind=kind, doc_ids=[r.doc_id for r in index.records()])
+    """The records of the documents now in `index` (from its records store; read again when
+    the store file or the index's documents change)."""
+    store = RecordStore.at(index.directory)
+    ids = tuple(r.doc_id for r in index.records())
+    mtime = store.path.stat().st_mtime if store.path.exists() else 0.0
+    key = (str(store.path), mtime, ids, kind)
+    if key not in _CACHE:
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        _CACHE[key] = store.list(kind=kind, doc_ids=ids)
+    return list(_CACHE[key])
 
 
 def topic_stems(topic: str) -> list[str]:

@@ -86,6 +86,19 @@ def as_at_filters(question: str, filters: Filters | None, today: dt.date | None 
     return Filters(base.committee, base.doc_type, base.since, when.until, base.documents)
 
 
+def without_before(question: str, today: dt.date | None = None) -> str:
+    """The question without its "before ..." phrase, which is read into the filters: the
+    records that answer it are all earlier than the date it names, so that date is not a thing
+    the answer must mention ("before the 2023 elections" answered from 2017 records)."""
+    when = as_at(question, today)
+    if when is None or when.mode != "before":
+        return question
+    at = question.find(when.text)
+    if at < 0:
+        return question
+    return " ".join((question[:at] + question[at + len(when.text) :]).split()).replace(" ?", "?")
+
+
 # --- relative time inside the records -----------------------------------------------------
 
 RELATIVE = re.compile(

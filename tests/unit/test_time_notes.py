@@ -14,7 +14,7 @@ from rag_council.retrieve.retrievers import make_retriever
 from rag_council.timeline.entries import index_records
 from rag_council.timeline.notes import time_notes
 from rag_council.timeline.status import document_statuses, month_date, series_key, statuses_named
-from rag_council.timeline.when import as_at, as_at_filters, relative_time
+from rag_council.timeline.when import as_at, as_at_filters, relative_time, without_before
 from rag_council.types import Answer, Citation, Filters
 
 
@@ -78,6 +78,12 @@ def test_as_at_narrows_the_filters_but_an_explicit_until_wins():
     kept = Filters(committee="Cabinet", until=dt.date(2016, 1, 1))
     assert as_at_filters("What was the position in 2017?", kept) is kept
     assert as_at_filters("Who chaired it?", None) is None
+
+
+def test_a_before_phrase_is_read_into_the_filters_and_out_of_the_question():
+    q = "What had Cabinet been asked to decide about the carers strategy before the 2023 elections?"
+    assert without_before(q) == "What had Cabinet been asked to decide about the carers strategy?"
+    assert without_before("What was the position in 2017?") == "What was the position in 2017?"
 
 
 def test_relative_time_is_read_against_the_documents_date():
