@@ -128,6 +128,48 @@ def later_records_note(records: list[Record], question: str) -> str:
     )
 
 
+_HISTORY = re.compile(
+    r"\b(?:over the years|over time|history|timeline|in date order|in order|so far|to date|"
+    r"from (?:19|20)\d\d (?:to|until) (?:19|20)\d\d|since (?:19|20)\d\d)\b",
+    re.I,
+)
+_GENERIC = re.compile(
+    r"\b(?:what|which|when|who|how|has|have|had|did|does|do|the|council(?:'s)?|records?|said|say|decided?|"
+    r"happened|done|about|and|or|of|on|in|to|from|over|years?|time|history|timeline|date|order|so|far|"
+    r"since|until|this|that|was|were|is|are|been|be|it|its|asked|answered|(?:19|20)\d\d)\b|[^a-z' -]",
+    re.I,
+)
+
+
+def timeline_note(index: Any, question: str, statuses: list[DocumentStatus]) -> str:
+    """For a question about history ("over the years", "in date order", "from 2017 to 2024"):
+    what the topic's timeline holds, in brief, and the command that lists it."""
+    if not _HISTORY.search(question):
+        return ""
+    from rag_council.timeline.entries import timeline
+
+    named = statuses_named(statuses, question)
+    topic = named[0].series if named else " ".join(_GENERIC.sub(" ", question.lower()).split())
+    if not topic:
+        return ""
+    entries = timeline(index, topic)
+    if not entries:
+        return ""
+    by_date: dict[str, list[str]] = {}
+    for e in entries:
+        if e.date:
+            mark = f" ({e.status})" if e.status not in ("", e.kind, "draft minutes", "recommendation") else ""
+            by_date.setdefault(e.date, []).append(e.kind + mark)
+    shown = "; ".join(
+        f"{format_date(d)}: {', '.join(dict.fromkeys(k))}" for d, k in list(by_date.items())[:6]
+    )
+    more = f"; and {len(by_date) - 6} more dates" if len(by_date) > 6 else ""
+    return (
+        f"In date order the records hold {len(entries)} entries on “{topic}”: {shown}{more}. "
+        f'The full list with quotes: rag-council timeline "{topic}" (or the Timeline tab).'
+    )
+
+
 def time_notes(index: Any, question: str, answer: Answer) -> list[str]:
     """All the notes above for `answer` (empty when none applies)."""
     if answer.notice == "partial":
@@ -144,7 +186,11 @@ def time_notes(index: Any, question: str, answer: Answer) -> list[str]:
             notes.append(f"[{c.marker}] quotes {draft} (not the approved minutes).")
         for rel in relative_time_notes(c.chunk, c.quote):
             notes.append(f"[{c.marker}] {rel}.")
-    notes += status_notes(document_statuses(records), question, answer)
+    statuses = document_statuses(records)
+    notes += status_notes(statuses, question, answer)
+    history = timeline_note(index, question, statuses)
+    if history:
+        notes.append(history)
     later = later_records_note(records, question)
     if later:
         notes.append(later)

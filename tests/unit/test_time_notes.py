@@ -12,7 +12,7 @@ from rag_council.answer import make_generator
 from rag_council.index.store import MemoryStore
 from rag_council.retrieve.retrievers import make_retriever
 from rag_council.timeline.entries import index_records
-from rag_council.timeline.notes import time_notes
+from rag_council.timeline.notes import time_notes, timeline_note
 from rag_council.timeline.status import document_statuses, month_date, series_key, statuses_named
 from rag_council.timeline.when import as_at, as_at_filters, relative_time, without_before
 from rag_council.types import Answer, Citation, Filters
@@ -156,3 +156,14 @@ def test_an_as_at_question_is_answered_from_the_records_of_that_time(engine: Eng
     later = [n for n in answer.notes if n.startswith("Read as at 31 December 2017")]
     assert later and "Later records exist" in later[0] and "to 12 March 2024" in later[0]
     assert "notes" in answer.to_json()
+
+
+def test_a_question_about_history_gets_the_timeline_in_brief(index: Index):
+    statuses = document_statuses(index_records(index))
+    q = "What has the council decided about the corporate parenting strategy over the years?"
+    note = timeline_note(index, q, statuses)
+    assert "“corporate parenting strategy”" in note and note.index("20 July 2017") < note.index(
+        "12 March 2024"
+    )
+    assert 'rag-council timeline "corporate parenting strategy"' in note
+    assert timeline_note(index, "What did Cabinet decide in July 2017?", statuses) == ""
