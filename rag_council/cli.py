@@ -90,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per record (JSON Lines)")
     # --- end records ---
 
+    p = sub.add_parser("timeline", help="what the records say about a topic, in date order, cited")
+    p.add_argument("topic", metavar="TOPIC")
+    p.add_argument("--since", type=_date, help="only records on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_date, help="only records on or before YYYY-MM-DD")
+    p.add_argument("--committee", help="only this committee, e.g. 'Cabinet'")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one entry a line, dates ascending")
+
     p = sub.add_parser("serve", help="open the chat app in a browser")
     p.add_argument("--index")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
@@ -213,6 +221,8 @@ def format_answer(answer: Answer) -> str:
             snippet = " ".join(h.chunk.text.split())[:160]
             similarity = h.dense if h.dense is not None else h.score
             lines.append(f"  - {h.chunk.label} ({h.chunk.document}), similarity {similarity:.2f}: {snippet}…")
+    for note in answer.notes:
+        lines.append(f"Note: {note}")
     if answer.understood:
         lines.append(f"(looked first at: {answer.understood})")
     return "\n".join(lines) + "\n"
@@ -226,10 +236,17 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     index = Index.open(settings, make_embedder(settings.embedder))
     records = index.records()
     if args.json:
+        from rag_council.timeline.entries import statuses_by_document
+
+        statuses = statuses_by_document(index)
         for r in records:
             print(
                 json.dumps(
-                    {k: v for k, v in r.__dict__.items() if k != "chunk_ids"} | {"chunks": len(r.chunk_ids)}
+                    {k: v for k, v in r.__dict__.items() if k != "chunk_ids"}
+                    | {
+                        "chunks": len(r.chunk_ids),
+                        "status": [s.to_json() for s in statuses.get(r.doc_id, [])],
+                    }
                 )
             )
         return 0
@@ -237,6 +254,9 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Index '{index.name}' is empty. Add documents: rag-council ingest PATH --index {index.name}")
         return 0
     print(f"Index '{index.name}': {len(records)} documents, {sum(len(r.chunk_ids) for r in records)} chunks")
+    from rag_council.timeline.entries import statuses_by_document
+
+    statuses = statuses_by_document(index)
     for r in records:
         date = r.meta.get("date")
         dates = [d for d in str(r.meta.get("dates") or date or "").split(",") if d]
@@ -261,6 +281,24 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
             print(f"    source: {r.meta['source_url']}")
         for w in r.warnings:
             print(f"    ! {w}")
+        for status in statuses.get(r.doc_id, []):  # strategies and policies over time (issue 13)
+            print(f"    {status.type}: {status.title}: {status.describe()}")
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council.embedding import make_embedder
+    from rag_council.index import Index
+    from rag_council.timeline import format_timeline, timeline
+
+    settings = settings.with_index(args.index)
+    index = Index.open(settings, make_embedder(settings.embedder))
+    entries = timeline(index, args.topic, since=args.since, until=args.until, committee=args.committee)
+    if args.json:
+        for e in entries:
+            print(json.dumps(e.to_json(), ensure_ascii=False))
+    else:
+        print(format_timeline(args.topic, entries), end="")
     return 0
 
 
@@ -352,6 +390,7 @@ _COMMANDS = {
     "ask": cmd_ask,
     "documents": cmd_documents,
     "records": cmd_records,
+    "timeline": cmd_timeline,
     "serve": cmd_serve,
     "config": cmd_config,
     "eval": cmd_eval,

@@ -24,6 +24,8 @@ from rag_council.retrieve.context import with_context
 from rag_council.retrieve.relevance import relevance
 from rag_council.retrieve.retrievers import Retriever, Understanding, make_retriever
 from rag_council.settings import Settings
+from rag_council.timeline.notes import time_notes
+from rag_council.timeline.when import as_at_filters, without_before
 from rag_council.types import Answer, Filters, Hit
 from rag_council.verify.checking import CheckReport, check_claims
 from rag_council.verify.citations import cite, parse_claims
@@ -88,9 +90,12 @@ class Engine:
         """Yields partial answers while text is generated; the last one is final and checked.
         Each says in `understood` what the retriever read from the question (dates, committee,
         document type), so that a user can see why passages were preferred."""
+        filters = as_at_filters(" ".join(question.split()), filters)  # "as at 2017": records up to then
         understood = self.understood(question, filters)
-        for answer in self._stream(question, filters, top_k):
-            answer.understood = understood
+        for answer in self._stream(without_before(question), filters, top_k):
+            answer.question, answer.understood = question, understood
+            if answer.notice != "partial":  # draft minutes, versions, "as at", "this year" (issue 13)
+                answer.notes = time_notes(self.index, question, answer)
             yield answer
 
     def understood(self, question: str, filters: Filters | None = None) -> str:

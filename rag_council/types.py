@@ -290,6 +290,7 @@ class Answer:
     # The generator's result for this answer (outcome, its own timings and token counts);
     # None when the question was declined before a generator was asked.
     generation: GenerationResult | None = field(default=None, repr=False, compare=False)
+    notes: list[str] = field(default_factory=list)  # about time: draft minutes, versions, "as at"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -314,6 +315,7 @@ class Answer:
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "notice": self.notice,
             "understood": self.understood,
+            "notes": list(self.notes),
         }
 
 

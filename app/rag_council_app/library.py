@@ -41,6 +41,24 @@ def documents_html(ctx: AppContext) -> str:
     return (
         f"<p>{len(rows)} documents.</p><table class='documents'><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+    ) + statuses_html(ctx)
+
+
+def statuses_html(ctx: AppContext) -> str:
+    """Strategies and policies over time: version, period, draft, review date, superseded (issue 13)."""
+    from rag_council.timeline.entries import statuses
+
+    rows = [
+        f"<tr><td>{html.escape(s.title)}</td><td>{html.escape(', '.join(s.documents))}</td>"
+        f"<td>{html.escape(s.describe())}</td></tr>"
+        for s in statuses(ctx.engine.index)
+    ]
+    if not rows:
+        return ""
+    return (
+        "<h4>Strategies and policies over time</h4><table class='documents' id='document-status'>"
+        "<thead><tr><th>Document</th><th>File</th><th>Version, period, status</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 

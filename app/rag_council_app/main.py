@@ -26,6 +26,7 @@ from .context import AppContext
 from .drafting import build_drafting_tab
 from .library import build_library_tab
 from .render import CSS, SOURCE_CLICK_JS
+from .timeline import build_timeline_tab
 
 __all__ = ["CSS", "build_app", "build_server", "check_bind", "serve"]
 
@@ -43,6 +44,8 @@ def build_app(engine: Engine, ctx: AppContext | None = None) -> gr.Blocks:
                 chat = build_chat_tab(ctx)
             with gr.Tab("Drafting desk", id="drafting-tab"):
                 build_drafting_tab(ctx)
+            with gr.Tab("Timeline", id="timeline-tab"):
+                build_timeline_tab(ctx)
             with gr.Tab("Library", id="library-tab"):
                 build_library_tab(ctx, chat["committee"])
     demo.queue(default_concurrency_limit=engine.settings.app.concurrency)

@@ -180,6 +180,8 @@ def answer_markdown(answer: Answer) -> str:
         text += "\n\n**Nearest sources** (none of them answers the question)\n" + "\n".join(
             f"- {h.chunk.label}" for h in answer.retrieved[:5]
         )
+    if answer.notes:  # time: draft minutes, later versions, "as at", "this year" (issue 13)
+        text += "\n\n" + "\n".join(f"> **Note:** {_md(n)}" for n in answer.notes)
     if answer.understood:
         text += f"\n\n*Looked first at: {_md(answer.understood)}*"
     return text
