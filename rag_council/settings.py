@@ -156,6 +156,9 @@ class AppSettings(BaseModel):
     # Serving on anything but a loopback address needs both (RAG_COUNCIL_APP__USERNAME/PASSWORD).
     username: str = ""
     password: str = ""
+    # The key that API clients send as `Authorization: Bearer KEY` (RAG_COUNCIL_APP__API_KEY).
+    # `rag-council api` on anything but a loopback address needs it; it also opens the app's login.
+    api_key: str = ""
     max_upload_mb: float = Field(25.0, gt=0)
     # Sessions answered at the same time (Gradio's queue); more wait their turn.
     concurrency: int = Field(4, ge=1, le=32)
