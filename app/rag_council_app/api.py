@@ -153,7 +153,9 @@ def conversation(messages: list[Message]) -> tuple[list[str], str]:
     """(earlier user questions, the last user message)."""
     asked = [m.text().strip() for m in messages if m.role == "user" and m.text().strip()]
     if not asked:
-        raise QuestionError("The request has no user message.", "Send the question as a message with role 'user'.")
+        raise QuestionError(
+            "The request has no user message.", "Send the question as a message with role 'user'."
+        )
     return asked[:-1], asked[-1]
 
 
@@ -250,7 +252,11 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
         k = body.top_k or ctx.settings.retrieval.top_k
         q = " ".join(body.query.split())
         hits = engine.retriever.retrieve(q, k, filters)
-        return {"query": q, "understood": engine.understood(q, filters), "passages": [passage_json(h) for h in hits]}
+        return {
+            "query": q,
+            "understood": engine.understood(q, filters),
+            "passages": [passage_json(h) for h in hits],
+        }
 
     @server.get("/v1/passages/{chunk_id}", tags=["search"])
     def passage(chunk_id: str) -> dict[str, Any]:
@@ -284,7 +290,9 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
             )
         query = getattr(store, "query", None) or getattr(store, "search", None)
         if query is None:
-            raise HTTPException(501, "The records store of this index cannot be queried by this server version.")
+            raise HTTPException(
+                501, "The records store of this index cannot be queried by this server version."
+            )
         found = query(kind=kind, committee=committee, since=since, until=until, limit=limit)
         return {"records": [to_plain(r) for r in found]}
 

@@ -113,7 +113,9 @@ class AuthMiddleware:
             and not path.startswith(("/v1/", "/source/"))
         )
         if wants_page:
-            target = quote(path + (("?" + scope["query_string"].decode()) if scope.get("query_string") else ""))
+            target = quote(
+                path + (("?" + scope["query_string"].decode()) if scope.get("query_string") else "")
+            )
             await _send(send, 303, b"", [(b"location", f"/login?next={target}".encode())])
             return
         body = json.dumps(
