@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from rag_council.answer import NO_ANSWER, Generator, is_decline, make_generator
 from rag_council.answer.kind import missing_kind
@@ -61,6 +62,13 @@ class Engine:
             embedder = self.index.embedder
             generator = make_generator(self.settings, embedder, generator)
         return Engine(self.settings, self.index, self.retriever, generator, self.checker)
+
+    def as_query_engine(self, **kwargs: Any) -> Any:
+        """This engine as a llama-index query engine: Response.source_nodes are the verified
+        citations (see rag_council.llama_adapter; kwargs: filters, top_k)."""
+        from rag_council.llama_adapter import query_engine
+
+        return query_engine(self, **kwargs)
 
     def standalone(self, history: list[str], question: str) -> str:
         """A follow-up rewritten to stand alone from the conversation's earlier (standalone)
