@@ -13,6 +13,7 @@ from llama_index.core.vector_stores.types import (
     MetadataFilter,
     MetadataFilters,
 )
+from pydantic import Field
 
 from rag_council import HashEmbedder, Settings, build_index, open_index
 from rag_council.errors import ConfigError
@@ -28,7 +29,7 @@ class ScriptedLLM(CustomLLM):
     """A llama-index LLM that replies with a fixed text (streamed word by word)."""
 
     reply: str = ""
-    prompts: list = []
+    prompts: list[str] = Field(default_factory=list)
 
     @property
     def metadata(self) -> LLMMetadata:
