@@ -425,6 +425,13 @@ def stream_events(
         yield _event(error_body(status_of(exc), str(exc), type(exc).__name__))
         yield "data: [DONE]\n\n"
         return
+    except Exception as exc:  # the response has started: say what broke instead of cutting it off
+        message = (
+            f"The answer failed: {type(exc).__name__}: {exc}. This is a bug; the server log has the details."
+        )
+        yield _event(error_body(500, message, "internal_error"))
+        yield "data: [DONE]\n\n"
+        raise
     assert final is not None
     for piece in deltas(final.text):
         yield chunk({"content": piece})
