@@ -273,28 +273,32 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
 
     @server.get("/v1/records", tags=["documents"])
     def records(
-        kind: str | None = Query(None, description="e.g. meeting, resolution, action"),
+        kind: str | None = Query(
+            None, description="meeting, attendance, item, recommendation, question, document"
+        ),
         committee: str | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
         limit: int = Query(100, ge=1, le=1000),
-    ) -> Any:
-        """The council's records (meetings, attendance, items, resolutions, actions), each with its
-        source span. 501 until the index keeps a records store."""
+    ) -> dict[str, Any]:
+        """The council's records (meetings, attendance, items with their resolutions,
+        recommendations, public questions, document details), each field an exact span of its
+        document. 501 until this rag-council keeps a records store."""
         store = records_store(engine)
         if store is None:
             raise HTTPException(
                 501,
-                "This index keeps no records store yet. Rebuild it with a rag-council that extracts "
-                "records (rag-council ingest --rebuild), or use /v1/retrieve and /v1/documents.",
+                "This rag-council keeps no records store yet (meetings, decisions as records). "
+                "Use /v1/retrieve and /v1/documents, or upgrade rag-council and re-ingest.",
             )
-        query = getattr(store, "query", None) or getattr(store, "search", None)
-        if query is None:
-            raise HTTPException(
-                501, "The records store of this index cannot be queried by this server version."
-            )
-        found = query(kind=kind, committee=committee, since=since, until=until, limit=limit)
-        return {"records": [to_plain(r) for r in found]}
+        found = store.list(kind=kind or None, committee=committee or None)
+        lo, hi = (since.isoformat() if since else ""), (until.isoformat() if until else "9999")
+        dated = [r for r in found if not (since or until) or (r.date and lo <= r.date <= hi)]
+        return {
+            "index": engine.index.name,
+            "total": len(dated),
+            "records": [to_plain(r) for r in dated[:limit]],
+        }
 
     @server.post("/v1/ingest", tags=["documents"])
     async def ingest(files: list[UploadFile] = File(...)) -> dict[str, Any]:  # noqa: B008
@@ -349,13 +353,13 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
 
 
 def records_store(engine: Engine) -> Any:
-    """The index's records store when it has one (the records issue adds it). `Index.records()`
-    is the document manifest, not this."""
-    for name in ("records_store", "record_store"):
-        store = getattr(engine.index, name, None)
-        if store is not None:
-            return store() if callable(store) and not hasattr(store, "query") else store
-    return None
+    """The index's records store (rag_council.index.records, from the records issue), or None
+    where this rag-council has none. `Index.records()` is the document manifest, not this."""
+    try:
+        from rag_council.index.records import RecordStore  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return RecordStore.at(engine.index.directory)
 
 
 def to_plain(value: Any) -> Any:

@@ -112,11 +112,49 @@ def test_retrieve_passage_documents_and_health(client, engine):
     assert client.get("/docs").status_code == 200
 
 
-def test_records_say_501_until_the_index_keeps_them(client, engine):
-    if getattr(engine.index, "records_store", None) is not None:
-        pytest.skip("this index has a records store")
-    r = client.get("/v1/records")
-    assert r.status_code == 501 and "records" in r.json()["error"]["message"]
+def test_records_say_501_until_the_index_keeps_them(client, engine, monkeypatch):
+    import importlib.util
+    import sys
+    import types
+    import typing
+    from dataclasses import dataclass
+
+    if importlib.util.find_spec("rag_council.index.records") is None:
+        r = client.get("/v1/records")
+        assert r.status_code == 501 and "records" in r.json()["error"]["message"]
+
+    @dataclass
+    class FakeRecord:
+        kind: str
+        date: str
+        committee: str = "Cabinet"
+
+        def to_json(self):
+            return {"kind": self.kind, "date": self.date, "committee": self.committee}
+
+    class FakeStore:
+        seen: typing.ClassVar[list] = []
+
+        @classmethod
+        def at(cls, directory):
+            cls.seen.append(directory)
+            return cls()
+
+        def list(self, kind=None, doc_ids=None, committee=None):
+            rows = [
+                FakeRecord("meeting", "2023-11-14"),
+                FakeRecord("item", "2023-11-14"),
+                FakeRecord("item", "2017-06-22"),
+            ]
+            return [r for r in rows if kind is None or r.kind == kind]
+
+    fake = types.ModuleType("rag_council.index.records")
+    fake.RecordStore = FakeStore
+    monkeypatch.setitem(sys.modules, "rag_council.index.records", fake)
+    r = client.get("/v1/records", params={"kind": "item", "since": "2020-01-01"})
+    assert r.status_code == 200, r.text
+    assert r.json()["records"] == [{"kind": "item", "date": "2023-11-14", "committee": "Cabinet"}]
+    assert FakeStore.seen == [engine.index.directory]
 
 
 def test_ingest_checks_uploads_and_delete_removes(client, engine):
