@@ -19,9 +19,13 @@ QUESTION = "What did the scrutiny committee resolve about co-opted members?"
 # Small, so that a CPU shared with other work answers in reasonable time.
 OPENAI = {"model": "local", "max_passages": 2, "passage_chars": 450, "max_tokens": 80, "timeout_s": 600}
 
-pytestmark = pytest.mark.skipif(
-    local_problem(Settings()) is not None, reason=f"no local model: {local_problem(Settings())}"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        local_problem(Settings()) is not None, reason=f"no local model: {local_problem(Settings())}"
+    ),
+    # A CPU model on a shared machine: reading the prompt and writing 80 tokens can take minutes.
+    pytest.mark.timeout(1800),
+]
 
 
 @pytest.fixture(scope="module")
