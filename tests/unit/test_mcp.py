@@ -80,3 +80,21 @@ def test_ask_declines_with_the_nearest_sources(engine):
     _, (answer,) = call(engine, [("ask", {"question": "What is the policy on potholes in rural roads?"})])
     body = answer.structured_content
     assert body["abstained"] and body["citations"] == [] and body["retrieved"]
+
+
+def test_mcp_over_http_is_loopback_only():
+    from rag_council_app.mcp_server import run
+
+    from rag_council.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no login"):
+        run(Settings(embedder={"kind": "hash"}), http=True, host="0.0.0.0")
+
+
+def test_the_cli_has_the_api_and_mcp_commands():
+    from rag_council.cli import build_parser
+
+    args = build_parser().parse_args(["api", "--index", "x", "--host", "127.0.0.1", "--port", "9000"])
+    assert (args.command, args.index, args.port) == ("api", "x", 9000)
+    args = build_parser().parse_args(["mcp", "--http", "--port", "9001", "--generator", "extractive"])
+    assert (args.command, args.http, args.port, args.host) == ("mcp", True, 9001, "127.0.0.1")
