@@ -10,7 +10,9 @@
   the retrieved passages, timings) plus `read_as`, the standalone question that was asked. When
   streaming, the content arrives in deltas and the last chunk before `data: [DONE]` carries
   `finish_reason` and `rag_council`. The model's unchecked draft is never streamed: a sentence
-  that fails the check would already be on the client's screen.
+  that fails the check would already be on the client's screen. For a front end that shows only
+  the content, ask for model "rag-council:sources" (or send `sources_in_content: true`): the
+  content then ends with the numbered sources and their quotes.
 * `POST /v1/retrieve`: passages with labels and scores; `GET /v1/passages/{chunk_id}`.
 * `GET /v1/documents`, `POST /v1/ingest` (multipart files, the app's upload checks and limit),
   `DELETE /v1/documents/{doc_id}`.
@@ -53,6 +55,7 @@ from .context import AppContext
 from .library import accept_uploads
 
 DEFAULT_MODEL = "rag-council"
+SOURCES_SUFFIX = ":sources"  # a model name ending so: the sources are written into the content too
 EXTRA = "rag_council"  # the extra field of a chat completion that carries the sources
 
 
@@ -88,6 +91,10 @@ class ChatRequest(BaseModel):
     filters: FiltersIn | None = None
     generator: str | None = Field(None, description="extractive, local or openai (default: the server's)")
     top_k: int | None = Field(None, ge=1, le=50)
+    sources_in_content: bool | None = Field(
+        None,
+        description="end the content with the numbered sources (default: when the model ends in ':sources')",
+    )
 
 
 class RetrieveRequest(BaseModel):
@@ -195,6 +202,7 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
         }
 
     def check_model(model: str) -> None:
+        model = model.removesuffix(SOURCES_SUFFIX)
         if model not in (DEFAULT_MODEL, engine.index.name):
             raise HTTPException(
                 404,
@@ -205,7 +213,7 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
     @server.get("/v1/models", tags=["chat"])
     def models() -> dict[str, Any]:
         """The models an OpenAI client can name: the default and the open index."""
-        names = dict.fromkeys([DEFAULT_MODEL, engine.index.name])
+        names = dict.fromkeys([DEFAULT_MODEL, engine.index.name, DEFAULT_MODEL + SOURCES_SUFFIX])
         return {
             "object": "list",
             "data": [{"id": n, "object": "model", "created": 0, "owned_by": "rag-council"} for n in names],
@@ -222,6 +230,11 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
         question = answering.standalone(history, last) if history else last
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
+        with_sources = (
+            body.sources_in_content
+            if body.sources_in_content is not None
+            else body.model.endswith(SOURCES_SUFFIX)
+        )
         if not body.stream:
             answer = answering.ask(question, filters, top_k=body.top_k)
             return {
@@ -232,7 +245,7 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": answer.text},
+                        "message": {"role": "assistant", "content": content(answer, with_sources)},
                         "finish_reason": "stop",
                     }
                 ],
@@ -240,7 +253,9 @@ def add_api_routes(server: FastAPI, ctx: AppContext) -> None:
                 EXTRA: extra(answer, question),
             }
         return StreamingResponse(
-            stream_events(answering, question, filters, body.top_k, completion_id, created, body.model),
+            stream_events(
+                answering, question, filters, body.top_k, completion_id, created, body.model, with_sources
+            ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -373,6 +388,22 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+def content(answer: Answer, with_sources: bool) -> str:
+    """The message content: the answer, and with `with_sources` its sources in plain Markdown."""
+    if not with_sources:
+        return answer.text
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            quote = " ".join(c.quote.split())
+            lines.append(f"[{c.marker}] {c.chunk.label} ({c.chunk.document}): “{quote}”")
+    elif answer.retrieved:
+        lines.append("Nearest sources:")
+        lines += [f"- {h.chunk.label} ({h.chunk.document})" for h in answer.retrieved[:3]]
+    return "\n".join(lines).rstrip()
+
+
 def extra(answer: Answer, question: str) -> dict[str, Any]:
     """The `rag_council` field: the answer's JSON and the question as it was read."""
     return answer.to_json() | {"read_as": question}
@@ -405,6 +436,7 @@ def stream_events(
     completion_id: str,
     created: int,
     model: str,
+    with_sources: bool = False,
 ) -> Iterator[str]:
     def chunk(delta: dict[str, Any], finish: Literal["stop"] | None = None, **more: Any) -> str:
         return _event(
@@ -437,7 +469,7 @@ def stream_events(
         yield "data: [DONE]\n\n"
         raise
     assert final is not None
-    for piece in deltas(final.text):
+    for piece in deltas(content(final, with_sources)):
         yield chunk({"content": piece})
     yield chunk({}, "stop", usage=usage(final), **{EXTRA: extra(final, question)})
     yield "data: [DONE]\n\n"

@@ -221,3 +221,15 @@ def test_sessions_are_signed_and_expire():
 def test_deltas_join_back_exactly():
     text = "The committee approved  £4.2 million [1]. Buses carry 3,100 pupils [2]."
     assert "".join(deltas(text, 3)) == text
+
+
+def test_sources_can_be_written_into_the_content_for_plain_front_ends(client):
+    models = [m["id"] for m in client.get("/v1/models").json()["data"]]
+    assert "rag-council:sources" in models
+    body = client.post("/v1/chat/completions", json={**ask(QUESTION), "model": "rag-council:sources"}).json()
+    content = body["choices"][0]["message"]["content"]
+    extra = body["rag_council"]
+    assert content.startswith(extra["answer"]) and "\nSources:\n[1] " in content
+    assert extra["citations"][0]["quote"].split()[0] in content.split("Sources:")[1]
+    plain = client.post("/v1/chat/completions", json=ask(QUESTION, sources_in_content=False)).json()
+    assert plain["choices"][0]["message"]["content"] == plain["rag_council"]["answer"]
