@@ -104,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     add_generator_argument(p)
 
+    p = sub.add_parser("api", help="serve the HTTP API (OpenAI-compatible chat, retrieve, documents) and the app")
+    p.add_argument("--index")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1; any other needs app.api_key)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    add_generator_argument(p)
+
+    p = sub.add_parser("mcp", help="serve the engine to MCP clients (stdio; --http for streamable HTTP)")
+    p.add_argument("--index")
+    p.add_argument("--http", action="store_true", help="streamable HTTP on a loopback address instead of stdio")
+    p.add_argument("--host", default="127.0.0.1", help="with --http: a loopback address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="with --http: port (default 8765)")
+    add_generator_argument(p)
+
     from rag_council.evaluate.command import add_arguments as add_eval_arguments
 
     p = sub.add_parser("config", help="print the settings in force, where each came from, and what it does")
@@ -376,6 +389,20 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for r in rows:
         print(f"  {r['name']:<{width}} = {json.dumps(r['value'], ensure_ascii=False)}  [{r['source']}]")
         print(f"  {'':<{width}}   {r['description']}")
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council_app import serve
+
+    settings = settings.with_index(args.index)
+    serve(settings, host=args.host, port=args.port, api=True)
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council_app.mcp_server import run
+
+    run(settings.with_index(args.index), http=args.http, host=args.host, port=args.port)
     return 0
 
 
@@ -393,6 +420,8 @@ _COMMANDS = {
     "timeline": cmd_timeline,
     "serve": cmd_serve,
     "config": cmd_config,
+    "api": cmd_api,
+    "mcp": cmd_mcp,
     "eval": cmd_eval,
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
 from rag_council.answer.decide import decide
@@ -69,6 +70,13 @@ class Engine:
             embedder = self.index.embedder
             generator = make_generator(self.settings, embedder, generator)
         return Engine(self.settings, self.index, self.retriever, generator, self.checker)
+
+    def as_query_engine(self, **kwargs: Any) -> Any:
+        """This engine as a llama-index query engine: Response.source_nodes are the verified
+        citations (see rag_council.llama_adapter; kwargs: filters, top_k)."""
+        from rag_council.llama_adapter import query_engine
+
+        return query_engine(self, **kwargs)
 
     def standalone(self, history: list[str], question: str) -> str:
         """A follow-up rewritten to stand alone from the conversation's earlier (standalone)

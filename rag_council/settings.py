@@ -251,6 +251,11 @@ class AppSettings(BaseModel):
         "", description="login name; serving on anything but a loopback address needs username and password"
     )
     password: str = Field("", description="login password (RAG_COUNCIL_APP__PASSWORD)")
+    api_key: str = Field(
+        "",
+        description="the key API clients send as 'Authorization: Bearer KEY' (RAG_COUNCIL_APP__API_KEY); "
+        "rag-council api on anything but a loopback address needs it; it also opens the app's login",
+    )
     max_upload_mb: float = Field(25.0, gt=0, description="largest file the app accepts for upload")
     concurrency: int = Field(
         4,

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from rag_council.ingest.loaders import SUPPORTED
-from rag_council.types import format_date
+from rag_council.types import IngestReport, format_date
 
 from .chat import ALL
 from .context import AppContext
@@ -87,6 +87,35 @@ def safe_name(name: str) -> str:
     return f"{stem[:80]}.{suffix.lower()}" if dot else stem
 
 
+def accept_uploads(
+    ctx: AppContext, files: list[tuple[Path, str]], progress: Any = None
+) -> tuple[IngestReport | None, list[tuple[str, str]]]:
+    """Ingest uploaded files ((where it was received, its original name)) into the open index,
+    each checked first (check_upload); one ingest at a time. Returns the report (None when no
+    file passed the checks) and (name, why) for each file not added. The API's /v1/ingest
+    uses it too, so both doors accept and refuse the same files."""
+    folder = ctx.engine.index.directory / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    accepted: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    for source, original in files:
+        reason = check_upload(source, ctx.settings.app.max_upload_mb)
+        if reason:
+            problems.append((original, reason))
+            continue
+        target = folder / safe_name(original)
+        shutil.copyfile(source, target)
+        accepted.append(target)
+    if not accepted:
+        return None, problems
+    with ctx.ingest_lock:
+        report = ctx.engine.index.ingest(accepted, progress=progress)
+    for s in report.skipped:
+        problems.append((Path(s.path).name, s.reason))
+        (folder / Path(s.path).name).unlink(missing_ok=True)
+    return report, problems
+
+
 def build_library_tab(ctx: AppContext, committee: Any) -> None:
     """`committee` is the chat's committee filter, refreshed when uploads add a committee."""
     gr.Markdown("### Indexed documents")
@@ -110,32 +139,20 @@ def build_library_tab(ctx: AppContext, committee: Any) -> None:
     def add(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
             return gr.update(), "Choose one or more files first.", None, gr.update()
-        folder = ctx.engine.index.directory / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        accepted: list[Path] = []
-        problems: list[str] = []
-        for f in files:
-            source = Path(f if isinstance(f, str) else f.name)
-            original = Path(getattr(f, "orig_name", None) or source.name).name
-            reason = check_upload(source, ctx.settings.app.max_upload_mb)
-            if reason:
-                problems.append(f"- **{original}**: {reason}")
-                continue
-            target = folder / safe_name(original)
-            shutil.copyfile(source, target)
-            accepted.append(target)
-        report = None
-        if accepted:
-            progress(0, desc="Reading files")
+        received = [
+            (
+                Path(f if isinstance(f, str) else f.name),
+                Path(getattr(f, "orig_name", None) or Path(f if isinstance(f, str) else f.name).name).name,
+            )
+            for f in files
+        ]
+        progress(0, desc="Reading files")
 
-            def step(name: str, done: int, total: int) -> None:
-                progress((done, total), desc=f"Ingesting {name}" if name else "Indexing", unit="files")
+        def step(name: str, done: int, total: int) -> None:
+            progress((done, total), desc=f"Ingesting {name}" if name else "Indexing", unit="files")
 
-            with ctx.ingest_lock:
-                report = ctx.engine.index.ingest(accepted, progress=step)
-            for s in report.skipped:
-                problems.append(f"- **{Path(s.path).name}**: {s.reason}")
-                (folder / Path(s.path).name).unlink(missing_ok=True)
+        report, rejected = accept_uploads(ctx, received, step)
+        problems = [f"- **{name}**: {reason}" for name, reason in rejected]
         lines = []
         if report:
             added = report.added + report.replaced

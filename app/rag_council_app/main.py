@@ -2,9 +2,10 @@
 a source opens beside the chat with the quoted span highlighted and a link to the original file),
 a drafting desk for officers, and the library (documents, uploads, feedback export).
 
-`serve()` runs it behind a small FastAPI app whose one extra route, /source/{doc_id}, opens the
-original file of an indexed document, and nothing else. It binds to 127.0.0.1 unless told otherwise,
-and refuses a network address without a username and password."""
+`serve()` runs it on a FastAPI server that also holds /source/{doc_id} (the original file of an
+indexed document, and nothing else) and the HTTP API (/v1/..., see api.py; docs at /docs). It
+binds to 127.0.0.1 unless told otherwise, and refuses a network address without credentials
+(auth.py: one login, checked by FastAPI, guards the app, /source/... and the API)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ import html
 import ipaddress
 import mimetypes
 import socket
-from typing import Any
 
 import gradio as gr
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 
 from rag_council import Engine, Settings, open_index
 from rag_council.errors import ConfigError
 
+from . import api as api_module
+from .api import add_api_routes
+from .auth import AuthMiddleware, Credentials, add_login_routes
 from .chat import build_chat_tab
 from .context import AppContext
 from .drafting import build_drafting_tab
@@ -29,6 +32,14 @@ from .render import CSS, SOURCE_CLICK_JS
 from .timeline import build_timeline_tab
 
 __all__ = ["CSS", "build_app", "build_server", "check_bind", "serve"]
+
+api_doc = (api_module.__doc__ or "").split("\n\n", 1)[-1]
+try:
+    from importlib.metadata import version as _version
+
+    __version__ = _version("rag-council")
+except Exception:  # not installed: run from a checkout
+    __version__ = "0"
 
 
 def build_app(engine: Engine, ctx: AppContext | None = None) -> gr.Blocks:
@@ -64,35 +75,52 @@ def is_loopback(host: str) -> bool:
             return False
 
 
-def check_bind(host: str, settings: Settings) -> tuple[str, str] | None:
-    """The (username, password) to require, or None on a loopback address without them.
-    A network address without both is refused."""
+def check_bind(host: str, settings: Settings, *, api: bool = False) -> Credentials | None:
+    """The credentials to require, or None on a loopback address without any. A network address
+    is refused without an API key (`api`: for `rag-council api`) or without a username and
+    password or an API key (for the app)."""
     app = settings.app
-    auth = (app.username, app.password) if app.username and app.password else None
-    if auth is None and not is_loopback(host):
-        raise ConfigError(
-            f"Refusing to serve on {host} without a username and password: anyone on the network could use it.",
-            "Set RAG_COUNCIL_APP__USERNAME and RAG_COUNCIL_APP__PASSWORD (or [app] username/password "
-            "in rag-council.toml), or serve on 127.0.0.1.",
-        )
     if bool(app.username) != bool(app.password):
         raise ConfigError(
             "Only one of the app's username and password is set.", "Set both, or neither (for 127.0.0.1)."
         )
-    return auth
+    creds = Credentials(app.username, app.password, app.api_key)
+    if not is_loopback(host):
+        if api and not app.api_key:
+            raise ConfigError(
+                f"Refusing to serve the API on {host} without an API key: anyone on the network could use it.",
+                "Set RAG_COUNCIL_APP__API_KEY (or [app] api_key in rag-council.toml) and send it as "
+                "`Authorization: Bearer KEY`, or serve on 127.0.0.1.",
+            )
+        if not creds.enabled:
+            raise ConfigError(
+                f"Refusing to serve on {host} without a username and password: anyone on the network could use it.",
+                "Set RAG_COUNCIL_APP__USERNAME and RAG_COUNCIL_APP__PASSWORD (or [app] username/password, "
+                "or api_key, in rag-council.toml), or serve on 127.0.0.1.",
+            )
+    return creds if creds.enabled else None
 
 
-def build_server(engine: Engine, auth: tuple[str, str] | None = None) -> FastAPI:
-    """The FastAPI app: /source/{doc_id} for indexed files, the Gradio app at /."""
+def build_server(engine: Engine, auth: Credentials | tuple[str, str] | None = None) -> FastAPI:
+    """The FastAPI app: the API under /v1 (docs at /docs), /source/{doc_id} for indexed files, the
+    Gradio app at /. With `auth` (credentials, or a (username, password) pair) every route but
+    /healthz and /login needs a login or the API key."""
+    if isinstance(auth, tuple):
+        auth = Credentials(*auth)
+    credentials = auth or Credentials()
     ctx = AppContext(engine)
     demo = build_app(engine, ctx)
-    server = FastAPI(title="rag-council", docs_url=None, redoc_url=None, openapi_url=None)
-    gradio_apps: list[Any] = []
+    server = FastAPI(
+        title="rag-council",
+        summary="Answers about a council's records that cite the exact passages.",
+        description=api_doc,
+        version=__version__,
+    )
+    add_login_routes(server, credentials)
+    add_api_routes(server, ctx)
 
-    @server.get("/source/{doc_id}")
-    def source(doc_id: str, request: Request) -> FileResponse:
-        if auth is not None and not _logged_in(request, gradio_apps):
-            raise HTTPException(status_code=401, detail="Log in to the app first.")
+    @server.get("/source/{doc_id}", include_in_schema=False)
+    def source(doc_id: str) -> FileResponse:
         found = ctx.indexed_file(doc_id)
         if found is None:
             raise HTTPException(status_code=404, detail="No such document in the index.")
@@ -115,29 +143,22 @@ def build_server(engine: Engine, auth: tuple[str, str] | None = None) -> FastAPI
         }
         return FileResponse(path, media_type=media, headers=headers)
 
-    gr.mount_gradio_app(server, demo, path="", auth=auth, css=CSS, head=SOURCE_CLICK_JS, show_error=True)
-    gradio_apps += [r.app for r in server.routes if getattr(r, "path", None) == "" and hasattr(r, "app")]
+    # Gradio's own login is not used: AuthMiddleware guards the mounted app like every route.
+    gr.mount_gradio_app(server, demo, path="", css=CSS, head=SOURCE_CLICK_JS, show_error=True)
+    server.add_middleware(AuthMiddleware, credentials=credentials)
     return server
 
 
-def _logged_in(request: Request, gradio_apps: list[Any]) -> bool:
-    for app in gradio_apps:
-        cookie_id = getattr(app, "cookie_id", None)
-        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
-            f"access-token-unsecure-{cookie_id}"
-        )
-        if token and app.tokens.get(token):
-            return True
-    return False
-
-
-def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+def serve(settings: Settings, host: str | None = None, port: int | None = None, *, api: bool = False) -> None:
+    """The app (and the API) on host:port. `api`: started as `rag-council api`, which needs an
+    API key on a network address."""
     import uvicorn
 
     host = host or settings.app.host
     port = port or settings.app.port
-    auth = check_bind(host, settings)
+    auth = check_bind(host, settings, api=api)
     engine = open_index(settings.index, settings)
     server = build_server(engine, auth)
-    print(f"rag-council: serving index '{engine.index.name}' on http://{host}:{port}", flush=True)
+    what = "the API (docs at /docs) and the app" if api else "the app (API at /v1, docs at /docs)"
+    print(f"rag-council: serving {what} for index '{engine.index.name}' on http://{host}:{port}", flush=True)
     uvicorn.run(server, host=host, port=port, log_level="warning")

@@ -18,7 +18,12 @@ def test_loopback_needs_no_password_but_a_network_address_does():
     with pytest.raises(ConfigError):
         check_bind("0.0.0.0", Settings(app={"username": "officer"}))
     s = Settings(app={"username": "officer", "password": "s3cret"})
-    assert check_bind("0.0.0.0", s) == ("officer", "s3cret")
+    creds = check_bind("0.0.0.0", s)
+    assert creds is not None and (creds.username, creds.password) == ("officer", "s3cret")
+    with pytest.raises(ConfigError, match="API key"):
+        check_bind("0.0.0.0", s, api=True)
+    keyed = check_bind("0.0.0.0", Settings(app={"api_key": "k"}), api=True)
+    assert keyed is not None and keyed.key_ok("k") and not keyed.key_ok("K")
 
 
 def test_uploads_are_checked(tmp_path):
