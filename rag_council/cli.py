@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     add_generator_argument(p)
 
-    p = sub.add_parser("api", help="serve the HTTP API (OpenAI-compatible chat, retrieve, documents) and the app")
+    p = sub.add_parser(
+        "api", help="serve the HTTP API (OpenAI-compatible chat, retrieve, documents) and the app"
+    )
     p.add_argument("--index")
     p.add_argument("--host", help="address to bind (default 127.0.0.1; any other needs app.api_key)")
     p.add_argument("--port", type=int, help="port (default 7860)")
@@ -112,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mcp", help="serve the engine to MCP clients (stdio; --http for streamable HTTP)")
     p.add_argument("--index")
-    p.add_argument("--http", action="store_true", help="streamable HTTP on a loopback address instead of stdio")
+    p.add_argument(
+        "--http", action="store_true", help="streamable HTTP on a loopback address instead of stdio"
+    )
     p.add_argument("--host", default="127.0.0.1", help="with --http: a loopback address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="with --http: port (default 8765)")
     add_generator_argument(p)
@@ -389,6 +393,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     for r in rows:
         print(f"  {r['name']:<{width}} = {json.dumps(r['value'], ensure_ascii=False)}  [{r['source']}]")
         print(f"  {'':<{width}}   {r['description']}")
+    return 0
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:

@@ -300,12 +300,17 @@ def _outward() -> dict[str, Any]:
     def query_engine(engine: Engine, **kwargs: Any) -> RagCouncilQueryEngine:
         return RagCouncilQueryEngine(engine, **kwargs)
 
-    class LlamaIndexGenerator:
+    from rag_council.answer.base import GenerationResult, Generator
+    from rag_council.errors import GeneratorError
+
+    class LlamaIndexGenerator(Generator):
         """Any llama-index LLM (OpenAI, Ollama, vLLM, Bedrock, a llama.cpp server ...) writing the
         answer from rag-council's prompt: numbered passages with their labels. The engine then checks
         every sentence against the passage it cites, as for the other generators.
 
             engine = open_index().with_generator(LlamaIndexGenerator(llm))"""
+
+        description = "any llama-index LLM"
 
         def __init__(
             self, llm: LLM, *, max_passages: int = 5, passage_chars: int = 1500, name: str = "llama-index"
@@ -323,28 +328,26 @@ def _outward() -> dict[str, Any]:
                 for m in messages(question, passages[: self.max_passages], self.passage_chars)
             ]
 
-        def stream(self, question: str, passages: list[Hit]) -> Iterator[str]:
+        def write(self, question: str, passages: list[Hit], result: GenerationResult) -> Iterator[str]:
+            result.writer = self.name
             try:
                 for part in self.llm.stream_chat(self._messages(question, passages)):
                     if part.delta:
                         yield part.delta
-            except ConfigError:
+            except (ConfigError, GeneratorError):
                 raise
             except Exception as exc:  # every integration raises its own types
-                raise ConfigError(
+                raise GeneratorError(
                     f"The llama-index LLM {type(self.llm).__name__} failed: {exc}.",
                     "Check the LLM's settings (model, URL, key), or use --generator extractive.",
                 ) from None
-
-        def generate(self, question: str, passages: list[Hit]) -> str:
-            return "".join(self.stream(question, passages))
 
         def complete(self, prompt: str) -> str:
             """A plain completion (follow-up rewriting)."""
             try:
                 return self.llm.complete(prompt).text or ""
             except Exception as exc:
-                raise ConfigError(
+                raise GeneratorError(
                     f"The llama-index LLM failed: {exc}.", "Check the LLM's settings."
                 ) from None
 

@@ -229,7 +229,9 @@ class AnswerSettings(BaseModel):
     )
     max_sentences: int = Field(4, ge=1, le=12, description="sentences in an extractive answer")
     max_answer_words: int = Field(
-        80, ge=10, description="the extractive answer's length budget in words (the passages stay one click away)"
+        80,
+        ge=10,
+        description="the extractive answer's length budget in words (the passages stay one click away)",
     )
     verify: Literal["off", "local"] = Field(
         "off",

@@ -43,6 +43,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rag_council import Answer, Engine, Filters, Hit
 from rag_council.errors import (
     ConfigError,
+    GeneratorError,
     IndexMismatchError,
     IndexNotFoundError,
     LoaderError,
@@ -145,6 +146,8 @@ def status_of(exc: RagCouncilError) -> int:
         return 422
     if isinstance(exc, StoreError):
         return 503
+    if isinstance(exc, GeneratorError):
+        return 502  # the answer's writer (a model server, the local model) failed
     if isinstance(exc, IndexMismatchError):
         return 409
     if isinstance(exc, ConfigError | QuestionError):

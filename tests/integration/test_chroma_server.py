@@ -80,4 +80,6 @@ def test_ingest_and_search_through_a_server(chroma_server, tmp_path):
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError, match="chroma run"):
-        ChromaStore(StoreSettings(host="127.0.0.1", port=_free_port()), tmp_path, "x").count()  # connects on first use
+        ChromaStore(
+            StoreSettings(host="127.0.0.1", port=_free_port()), tmp_path, "x"
+        ).count()  # connects on first use

@@ -16,7 +16,7 @@ from llama_index.core.vector_stores.types import (
 from pydantic import Field
 
 from rag_council import HashEmbedder, Settings, build_index, open_index
-from rag_council.errors import ConfigError
+from rag_council.errors import ConfigError, GeneratorError
 from rag_council.llama_adapter import LlamaIndexGenerator, RagCouncilRetriever, to_filters
 
 DOCS = {
@@ -138,7 +138,7 @@ def test_any_llama_index_llm_writes_answers_that_are_still_checked(engine):
     assert "spaceship" not in answer.text  # not in the passage: removed by the check
     assert any(c.text.startswith("The council also bought") and not c.supported for c in answer.claims)
     assert "Passages:" in llm.prompts[-1]
-    with pytest.raises(ConfigError, match="BrokenLLM failed: connection refused"):
+    with pytest.raises(GeneratorError, match="BrokenLLM failed: connection refused"):
         engine.with_generator(LlamaIndexGenerator(BrokenLLM())).ask(
             "What school transport budget was approved?"
         )

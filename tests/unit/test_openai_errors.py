@@ -75,7 +75,7 @@ def closed_port_url() -> str:
 def openai_settings(base: str, **more) -> Settings:
     return Settings(
         embedder={"kind": "hash"},
-        answer={"openai": {"base_url": base, "model": "m", "timeout_s": TIMEOUT_S}, **more},
+        answer={"openai": {"base_url": base, "model": "m", "timeout_s": TIMEOUT_S, "max_retries": 1}, **more},
     )
 
 
