@@ -51,9 +51,10 @@ def test_login_then_ask_and_open_a_source(page, guarded_url, corpus_engine):
     page.fill("#question textarea", "What did the scrutiny committee resolve about co-opted members?")
     page.click("#ask")
     page.wait_for_function(
-        "() => document.querySelector('#chat .bot-row') && document.querySelector('#passage')"
-        " && document.querySelector('#passage').innerText.indexOf('Answering') === -1"
-        " && /\\[1\\]|do not say/.test(document.querySelector('#chat .bot-row:last-of-type').innerText)",
+        """() => { const last = [...document.querySelectorAll('#chat .bot-row')].pop();
+                   const passage = document.querySelector('#passage');
+                   return last && passage && passage.innerText.indexOf('Answering') === -1
+                          && /\\[1\\]|do not say/.test(last.innerText); }""",
         timeout=120_000,
     )
     screenshot(page, "login-answer")
