@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS docs(
 CREATE TABLE IF NOT EXISTS postings(
     term TEXT NOT NULL, doc INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(term, doc)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS postings_doc ON postings(doc);
+CREATE INDEX IF NOT EXISTS docs_doc_id ON docs(doc_id);
 CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS facets(
@@ -197,6 +198,12 @@ class KeywordIndex:
     def records(self) -> Iterator[dict[str, Any]]:
         for record, chunk_ids in self._db().execute("SELECT record, chunk_ids FROM docs ORDER BY name"):
             yield {**json.loads(record), "chunk_ids": json.loads(chunk_ids)}
+
+    def names_of(self, doc_id: str) -> list[str]:
+        """The names held with this content (the same file under several names)."""
+        return [
+            r[0] for r in self._db().execute("SELECT name FROM docs WHERE doc_id=?", (doc_id,)).fetchall()
+        ]
 
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
