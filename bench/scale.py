@@ -170,7 +170,7 @@ def main() -> None:
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="rag-council-scale-"))
     corpus, root = work / "corpus", work / "indexes"
-    index_name = f"scale{args.chunks}"
+    index_name = args.name or f"scale{args.chunks}"
     settings = Settings(index_root=root, index=index_name)
     settings = settings.model_copy(
         update={

@@ -23,6 +23,7 @@ same index at once (WAL mode), which is how several app servers share one.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sqlite3
@@ -57,13 +58,17 @@ CREATE TABLE IF NOT EXISTS totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL)
 """
 
 
+# A council's vocabulary repeats: stems are remembered (the same function, called once a word).
+_stem = functools.lru_cache(maxsize=200_000)(stem)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased, lightly stemmed words without stopwords; numbers and amounts kept whole."""
     out = []
     for word in words(text):
         if word in STOPWORDS:
             continue
-        out.append(word if word[0].isdigit() or word[0] in "£$" else stem(word))
+        out.append(word if word[0].isdigit() or word[0] in "£$" else _stem(word))
     return out
 
 
@@ -74,7 +79,7 @@ def keyword_text(chunk: Chunk) -> str:
 
 
 def overview_words(chunk: Chunk) -> set[str]:
-    return {stem(w) for w in words(f"{chunk.label} {chunk.text}")}
+    return {_stem(w) for w in words(f"{chunk.label} {chunk.text}")}
 
 
 class KeywordIndex:
