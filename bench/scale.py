@@ -196,9 +196,10 @@ def main() -> None:
         "RAG_COUNCIL_STORE__HOST": args.host,
         "RAG_COUNCIL_STORE__PORT": str(args.port),
     }
-    runs = []
+    runs, cpu_runs = [], []
     for _ in range(3):
         t = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             [
                 sys.executable,
@@ -215,6 +216,8 @@ def main() -> None:
             capture_output=True,
         )
         runs.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_runs.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     reingest_s = statistics.median(runs)
 
     # Questions: retrieval and full extractive answers.
@@ -256,6 +259,7 @@ def main() -> None:
         "build_peak_rss_mb": build["build_peak_rss_mb"],
         "reingest_s": round(reingest_s, 2),
         "reingest_runs_s": [round(r, 2) for r in runs],
+        "reingest_cpu_s": round(statistics.median(cpu_runs), 2),
         "retrieve_p50_ms": round(pct(retrieve_ms, 0.5), 1),
         "retrieve_p95_ms": round(pct(retrieve_ms, 0.95), 1),
         "answer_p50_ms": round(pct(answer_ms, 0.5), 1),
