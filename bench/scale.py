@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue an index a run before left part-built"
     )
+    parser.add_argument("--name", default="", help="index name (default: scale<N>)")
     args = parser.parse_args()
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="rag-council-scale-"))
