@@ -278,9 +278,11 @@ class Index:
             ingested=_now(),
         )
         self._write_record(record, chunks)
-        if old:
+        if old and not self.keyword.names_of(old.doc_id):  # ... then the old ones, unless
+            # another name holds the same content (chunk ids are of the content, not the name)
             stale = sorted(set(old.chunk_ids) - set(new_ids))
-            self.store.delete(stale)  # ... then the old ones
+            self.store.delete(stale)
+            self._cache.drop(stale)
             if old.doc_id != doc.doc_id:
                 self._doc_path(old.doc_id).unlink(missing_ok=True)
         self._docs.pop(doc.doc_id, None)
@@ -302,9 +304,11 @@ class Index:
             return None
         self.keyword.remove_document(name)
         self.manifest.documents.written(None, name, self.keyword.generation())  # type: ignore[attr-defined]
-        self.store.delete(record.chunk_ids)
-        self._doc_path(record.doc_id).unlink(missing_ok=True)
-        RecordStore.at(self.directory).delete(record.doc_id)  # the council's records (issue 12)
+        if not self.keyword.names_of(record.doc_id):  # no other name holds the same content
+            self.store.delete(record.chunk_ids)
+            self._cache.drop(record.chunk_ids)
+            self._doc_path(record.doc_id).unlink(missing_ok=True)
+            RecordStore.at(self.directory).delete(record.doc_id)  # the council's records (issue 12)
         self._docs.pop(record.doc_id, None)
         return record
 
@@ -452,6 +456,12 @@ class _ChunkCache:
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         with self._lock:
             return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def drop(self, ids: list[str]) -> None:
+        with self._lock:
+            for i in ids:
+                self._chunks.pop(i, None)
+                self._vectors.pop(i, None)
 
     def put(self, chunks: list[Chunk], vectors: dict[str, np.ndarray]) -> None:
         with self._lock:

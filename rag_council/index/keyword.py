@@ -23,6 +23,7 @@ same index at once (WAL mode), which is how several app servers share one.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sqlite3
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS docs(
 CREATE TABLE IF NOT EXISTS postings(
     term TEXT NOT NULL, doc INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(term, doc)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS postings_doc ON postings(doc);
+CREATE INDEX IF NOT EXISTS docs_doc_id ON docs(doc_id);
 CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS words(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS facets(
@@ -56,13 +58,17 @@ CREATE TABLE IF NOT EXISTS totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL)
 """
 
 
+# A council's vocabulary repeats: stems are remembered (the same function, called once a word).
+_stem = functools.lru_cache(maxsize=200_000)(stem)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased, lightly stemmed words without stopwords; numbers and amounts kept whole."""
     out = []
     for word in words(text):
         if word in STOPWORDS:
             continue
-        out.append(word if word[0].isdigit() or word[0] in "£$" else stem(word))
+        out.append(word if word[0].isdigit() or word[0] in "£$" else _stem(word))
     return out
 
 
@@ -73,7 +79,7 @@ def keyword_text(chunk: Chunk) -> str:
 
 
 def overview_words(chunk: Chunk) -> set[str]:
-    return {stem(w) for w in words(f"{chunk.label} {chunk.text}")}
+    return {_stem(w) for w in words(f"{chunk.label} {chunk.text}")}
 
 
 class KeywordIndex:
@@ -197,6 +203,12 @@ class KeywordIndex:
     def records(self) -> Iterator[dict[str, Any]]:
         for record, chunk_ids in self._db().execute("SELECT record, chunk_ids FROM docs ORDER BY name"):
             yield {**json.loads(record), "chunk_ids": json.loads(chunk_ids)}
+
+    def names_of(self, doc_id: str) -> list[str]:
+        """The names held with this content (the same file under several names)."""
+        return [
+            r[0] for r in self._db().execute("SELECT name FROM docs WHERE doc_id=?", (doc_id,)).fetchall()
+        ]
 
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])

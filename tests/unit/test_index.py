@@ -110,3 +110,21 @@ def test_remove_deletes_chunks(make_index, tmp_path: Path):
     assert index.remove(["a.txt"]) == ["a.txt"]
     assert [r.name for r in index.records()] == ["b.txt"]
     assert all(h.chunk.document == "b.txt" for h in index.search("panel met", 5))
+
+
+def test_the_same_file_under_two_names_survives_removing_one(make_index, tmp_path: Path):
+    """Chunk ids are of the content: removing (or replacing) one name must not delete the
+    chunks the other name still holds."""
+    text = "The school transport budget is £4.2 million, approved by Cabinet. " * 5
+    a = _write(tmp_path / "one", "a.txt", text)
+    b = _write(tmp_path / "two", "b.txt", text)
+    index = make_index()
+    index.ingest([a, b])
+    ids = index.manifest.documents["b.txt"].chunk_ids
+    assert ids == index.manifest.documents["a.txt"].chunk_ids
+    index.remove(["a.txt"])
+    assert len(index.chunks(ids)) == len(ids) and index.document(index.records()[0].doc_id) is not None
+    _write(tmp_path / "two", "b.txt", "Now about libraries: the central library opens on Sundays.")
+    index.ingest([b])
+    index.remove(["b.txt"])
+    assert index.count() == 0 and index.records() == []
