@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from rag_council.answer.base import NO_ANSWER
 from rag_council.embedding import Embedder
+from rag_council.ingest.injection import flagged  # instructions in documents are never answers
 from rag_council.settings import AnswerSettings
 from rag_council.text import (
     anchor_present,
@@ -58,7 +59,7 @@ class ExtractiveGenerator:
         units: list[tuple[int, int, int]] = []
         for number, hit in enumerate(passages, start=1):
             for a, b in sentence_spans(hit.chunk.text):
-                if len(words(hit.chunk.text[a:b])) >= 4:
+                if len(words(hit.chunk.text[a:b])) >= 4 and not flagged(hit.chunk, a, b):
                     units.append((number, a, b))
         if not units:
             return []
