@@ -27,7 +27,9 @@ from typing import Any
 
 from rag_council.embedding import Embedder
 from rag_council.errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
+from rag_council.index.check import only_listed
 from rag_council.index.keyword import KeywordIndex, signature
+from rag_council.index.lock import crash_point, index_lock, writes_index
 from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
 from rag_council.ingest import discover, load_document
 from rag_council.ingest.chunking import Chunker, chunking_signature, embedding_text
@@ -117,10 +119,11 @@ class Index:
         if rebuild and directory.exists():
             # Empty the store through its own client (a live Chroma client must not lose its
             # files underneath it), then forget the manifest and the saved documents.
-            store = store or make_store(settings.store, directory, settings.index)
-            store.drop()
-            manifest_path.unlink(missing_ok=True)
-            shutil.rmtree(directory / "docs", ignore_errors=True)
+            with index_lock(directory, settings.index):
+                store = store or make_store(settings.store, directory, settings.index)
+                store.drop()
+                manifest_path.unlink(missing_ok=True)
+                shutil.rmtree(directory / "docs", ignore_errors=True)
         if manifest_path.exists():
             return cls.open(settings, embedder, store)
         directory.mkdir(parents=True, exist_ok=True)
@@ -158,6 +161,7 @@ class Index:
             self._chunker = Chunker(self.settings.chunking, self.embedder.tokenize)
         return self._chunker
 
+    @writes_index  # one writer at a time; the manifest re-read under the lock (index/lock.py)
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(index=self.name)
@@ -179,6 +183,7 @@ class Index:
                 report.skipped.append(
                     SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}")
                 )
+        crash_point("before-keyword")
         if report.added or report.replaced:
             self.rebuild_keyword_index()
         else:
@@ -202,11 +207,14 @@ class Index:
             return
         vectors = self.embedder.embed([embedding_text(c) for c in chunks])
         self._save_document(doc)
+        crash_point("after-save-document")
         self.store.upsert(chunks, vectors)  # new first ...
+        crash_point("after-upsert")
         new_ids = [c.chunk_id for c in chunks]
         if old:
             stale = sorted(set(old.chunk_ids) - set(new_ids))
             self.store.delete(stale)  # ... then the old ones
+            crash_point("after-delete")
             if old.doc_id != doc.doc_id:
                 self._doc_path(old.doc_id).unlink(missing_ok=True)
             report.replaced.append(doc.name)
@@ -227,8 +235,10 @@ class Index:
         if doc.warnings:
             report.warnings[doc.name] = list(doc.warnings)
         self.manifest.save(self.directory / "manifest.json")
+        crash_point("after-manifest")
         self._docs.pop(doc.doc_id, None)
 
+    @writes_index
     def remove(self, names: Iterable[str]) -> list[str]:
         removed = []
         for name in names:
@@ -281,7 +291,7 @@ class Index:
         return self.search_vector(self.embedder.embed_query(question), k, filters)
 
     def search_vector(self, vector: Any, k: int, filters: Filters | None = None) -> list[Hit]:
-        results = self.store.search(vector, k, filters)
+        results = only_listed(self, self.store.search(vector, k, filters))  # no orphans (index/check.py)
         return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
 
     def all_chunk_ids(self) -> list[str]:

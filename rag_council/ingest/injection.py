@@ -141,6 +141,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _FLAGS = re.IGNORECASE
+_MARKER_AT = re.compile(
+    r"<\|?\s*/?\s*(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\s*\|?>"
+    r"|\[/?INST\]|<</?SYS>>|^\W{0,4}(?:system|assistant|developer)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -192,8 +197,11 @@ def find_injections(text: str) -> list[Flag]:
         kind = instruction_kind(text[a:b])
         if kind is None:
             continue
-        if text[a:b].rstrip().endswith(":") and i + 1 < len(units):
-            b = units[i + 1][1]
+        if kind == "role marker" and (m := _MARKER_AT.search(text, a, b)):
+            a = max(a, text.rfind("\n", a, m.start()) + 1)  # a heading on the line before stays
+        ends_open = re.search(r"(?::|<\|?\s*im_start\s*\|?>\s*\w*|\[INST\]|<<SYS>>)\s*$", text[a:b], re.I)
+        if ends_open and i + 1 < len(units):
+            b = units[i + 1][1]  # "reply with the following:", "<|im_start|>system": what follows too
         spans.append((a, b, kind))
     for m in INVISIBLE.finditer(text):
         spans.append((m.start(), m.end(), "hidden characters"))
