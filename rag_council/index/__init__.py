@@ -28,6 +28,7 @@ from typing import Any
 from rag_council.embedding import Embedder
 from rag_council.errors import IndexMismatchError, IndexNotFoundError, LoaderError, RagCouncilError
 from rag_council.index.check import only_listed
+from rag_council.index.faults import raise_write_fault, undo_new_folder
 from rag_council.index.keyword import KeywordIndex, signature
 from rag_council.index.lock import crash_point, index_lock, writes_index
 from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
@@ -126,17 +127,18 @@ class Index:
                 shutil.rmtree(directory / "docs", ignore_errors=True)
         if manifest_path.exists():
             return cls.open(settings, embedder, store)
-        directory.mkdir(parents=True, exist_ok=True)
-        manifest = Manifest(
-            name=settings.index,
-            embedder=embedder.name,
-            dimension=embedder.dimension,
-            chunking=chunking_signature(settings.chunking),
-            store=_store_record(settings),
-            created=_now(),
-        )
-        store = store or make_store(settings.store, directory, settings.index)
-        manifest.save(manifest_path)
+        with undo_new_folder(directory):  # a store that cannot be opened leaves no empty folder
+            directory.mkdir(parents=True, exist_ok=True)
+            manifest = Manifest(
+                name=settings.index,
+                embedder=embedder.name,
+                dimension=embedder.dimension,
+                chunking=chunking_signature(settings.chunking),
+                store=_store_record(settings),
+                created=_now(),
+            )
+            store = store or make_store(settings.store, directory, settings.index)
+            manifest.save(manifest_path)
         return cls(settings, embedder, store, manifest, directory)
 
     @classmethod
@@ -180,6 +182,7 @@ class Index:
             except RagCouncilError:
                 raise  # store or configuration trouble: stop, the index is as it was
             except Exception as exc:  # a bug on one odd file must not stop the rest
+                raise_write_fault(exc, self.directory)  # ... but a full disk or store failure does
                 report.skipped.append(
                     SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}")
                 )

@@ -212,9 +212,14 @@ def run_check(settings: Any, repair: bool = False) -> int:
     repaired), 1 when not."""
     from rag_council.embedding import make_embedder
     from rag_council.index import Index
+    from rag_council.index.faults import raise_write_fault
 
     index = Index.open(settings, make_embedder(settings.embedder))
-    report = check_index(index, repair=repair)
+    try:
+        report = check_index(index, repair=repair)
+    except Exception as exc:  # a store that cannot even be read (a full disk): one line
+        raise_write_fault(exc, index.directory)
+        raise
     print("\n".join(report.lines()))
     if repair and report.repaired:
         after = check_index(index)

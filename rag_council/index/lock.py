@@ -33,7 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rag_council.errors import RagCouncilError
+from rag_council.errors import RagCouncilError, StoreError
+from rag_council.index.faults import IndexWriteError, cleanup_temp, write_fault
 
 LOCK_NAME = ".lock"
 FAIL_AT_ENV = "RAG_COUNCIL_TEST_FAIL_AT"
@@ -215,9 +216,30 @@ def writes_index(method: F) -> F:
     def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
         with index_lock(self.directory, self.name):
             refresh_manifest(self)
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except BaseException as exc:
+                fault = write_fault(exc, self.directory) if isinstance(exc, Exception) else None
+                if fault is not None or isinstance(exc, (IndexWriteError, StoreError)):
+                    _settle(self)
+                cleanup_temp(self.directory)  # bm25.tmp, manifest.json.tmp, docs/*.tmp
+                if fault is None:
+                    raise
+                raise fault from exc
 
     return locked  # type: ignore[return-value]
+
+
+def _settle(index: Any) -> None:
+    """After a write fault: back to what the manifest on disk says (the documents written
+    before the fault), orphans of the failed document removed when the store still allows it."""
+    from rag_council.index.check import check_index
+
+    try:
+        check_index(index, repair=True)
+    except Exception:  # the disk may still be full: `rag-council check --repair` later
+        with contextlib.suppress(Exception):
+            refresh_manifest(index)
 
 
 def refresh_manifest(index: Any) -> None:

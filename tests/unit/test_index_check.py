@@ -57,7 +57,9 @@ def test_an_orphan_is_never_retrieved_and_is_repaired(index: Index) -> None:
     assert index.store.get(["orphan-1"]) == []
 
 
-def test_missing_chunks_take_the_document_out_until_it_is_ingested_again(index: Index, tmp_path: Path) -> None:
+def test_missing_chunks_take_the_document_out_until_it_is_ingested_again(
+    index: Index, tmp_path: Path
+) -> None:
     record = index.manifest.documents["parks.txt"]
     index.store.delete(record.chunk_ids[:1])
     report = check_index(index)
