@@ -108,7 +108,7 @@ def add_generator_argument(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from rag_council.terminal import SafeStream, quiet_broken_pipe
+    from rag_council.terminal import SafeStream, printable, quiet_broken_pipe
 
     args = build_parser().parse_args(argv)
     _quiet_libraries()
@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.with_generator(getattr(args, "generator", None))
         return _COMMANDS[args.command](args, settings)
     except RagCouncilError as exc:
-        print(f"rag-council: error: {exc}", file=sys.stderr)
+        print(f"rag-council: error: {printable(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("rag-council: interrupted", file=sys.stderr)
