@@ -127,7 +127,11 @@ class Index:
                 shutil.rmtree(directory / "docs", ignore_errors=True)
         if manifest_path.exists():
             return cls.open(settings, embedder, store)
-        with undo_new_folder(directory):  # a store that cannot be opened leaves no empty folder
+        # Under the lock (two new writers at once make one manifest); a store that cannot be
+        # opened leaves no empty folder (index/faults.py, index/lock.py).
+        with undo_new_folder(directory), index_lock(directory, settings.index):
+            if manifest_path.exists():
+                return cls.open(settings, embedder, store)
             directory.mkdir(parents=True, exist_ok=True)
             manifest = Manifest(
                 name=settings.index,
