@@ -134,7 +134,7 @@ def run_level(url: str, users: int, questions: list[str], per_user: int, timeout
             question = questions[(i * per_user + j) % len(questions)]
             t1 = time.perf_counter()
             try:
-                job = client.submit(message=question, api_name="/respond")
+                job = client.submit(message=question, since_="", until_="", api_name="/respond")
                 result = job.result(timeout=timeout)
                 chat = result[0] if isinstance(result, (list, tuple)) else result
                 reply = chat[-1]["content"] if chat else ""
