@@ -49,7 +49,9 @@ def loopback_only(url: str) -> str:
     except (OSError, ValueError):
         ok = False
     if not ok:
-        raise SystemExit(f"bench/load.py: {url} is not a loopback address; this benchmark only loads this machine.")
+        raise SystemExit(
+            f"bench/load.py: {url} is not a loopback address; this benchmark only loads this machine."
+        )
     return url
 
 
@@ -72,7 +74,18 @@ def start_server(index: str, port: int, log: Path) -> subprocess.Popen:
     env.setdefault("PYTHONPATH", f"{ROOT}{os.pathsep}{ROOT / 'app'}")
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag_council.cli", "serve", "--index", index, "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "rag_council.cli",
+            "serve",
+            "--index",
+            index,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
@@ -109,7 +122,9 @@ class Level:
         )
 
 
-def run_level(url: str, users: int, questions: list[str], per_user: int, timeout: float, budget: float) -> Level:
+def run_level(
+    url: str, users: int, questions: list[str], per_user: int, timeout: float, budget: float
+) -> Level:
     from gradio_client import Client
 
     level = Level(users)
@@ -155,7 +170,9 @@ def run_level(url: str, users: int, questions: list[str], per_user: int, timeout
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", help="a running app (loopback only); default: start one")
     parser.add_argument("--index", default="default")
     parser.add_argument("--users", default="1,4,16,64", help="comma-separated concurrent user counts")
@@ -190,14 +207,36 @@ def main() -> int:
             spy = None
             if args.profile and args.profile_users == users and server is not None:
                 spy = subprocess.Popen(
-                    [args.py_spy, "record", "-p", str(server.pid), "-o", f"{args.profile}.svg", "-r", "50",
-                     "--nonblocking", "--threads", "--idle"],
+                    [
+                        args.py_spy,
+                        "record",
+                        "-p",
+                        str(server.pid),
+                        "-o",
+                        f"{args.profile}.svg",
+                        "-r",
+                        "50",
+                        "--nonblocking",
+                        "--threads",
+                        "--idle",
+                    ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
                 raw = subprocess.Popen(
-                    [args.py_spy, "record", "-p", str(server.pid), "-o", f"{args.profile}.raw", "-f", "raw",
-                     "-r", "50", "--nonblocking"],
+                    [
+                        args.py_spy,
+                        "record",
+                        "-p",
+                        str(server.pid),
+                        "-o",
+                        f"{args.profile}.raw",
+                        "-f",
+                        "raw",
+                        "-r",
+                        "50",
+                        "--nonblocking",
+                    ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )

@@ -62,12 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="delete the index and build it again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
-        "--wait", action="store_true", help="when another process is writing the index, wait for it (default: refuse)"
+        "--wait",
+        action="store_true",
+        help="when another process is writing the index, wait for it (default: refuse)",
     )
 
     p = sub.add_parser("check", help="check that an index's manifest, store and keyword index agree")
     p.add_argument("--index")
-    p.add_argument("--repair", action="store_true", help="fix what is found (orphans, stale keyword index, ...)")
+    p.add_argument(
+        "--repair", action="store_true", help="fix what is found (orphans, stale keyword index, ...)"
+    )
 
     p = sub.add_parser("ask", help="answer questions from an index, with citations")
     p.add_argument("questions", nargs="+", metavar="QUESTION")

@@ -62,7 +62,9 @@ def discover(paths: list[Path]) -> Discovered:
     for given in paths:
         path = Path(given).expanduser()
         if not path.exists():
-            skipped.append(SkippedFile(str(given), dangling(path) if path.is_symlink() else "no such file or folder"))
+            skipped.append(
+                SkippedFile(str(given), dangling(path) if path.is_symlink() else "no such file or folder")
+            )
             continue
         if path.is_dir():
             candidates, problems = walk(path)  # loops, dangling links, unreadable folders reported
