@@ -62,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index name (default: default)")
     p.add_argument("--rebuild", action="store_true", help="delete the index and build it again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another process is writing the index, wait for it (default: refuse)",
+    )
+
+    p = sub.add_parser("check", help="check that an index's manifest, store and keyword index agree")
+    p.add_argument("--index")
+    p.add_argument(
+        "--repair", action="store_true", help="fix what is found (orphans, stale keyword index, ...)"
+    )
 
     p = sub.add_parser("ask", help="answer questions from an index, with citations")
     p.add_argument("questions", nargs="+", metavar="QUESTION")
@@ -144,18 +155,29 @@ def add_generator_argument(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from rag_council.terminal import SafeStream, printable, quiet_broken_pipe
+
     args = build_parser().parse_args(argv)
     _quiet_libraries()
+    stdout, sys.stdout = sys.stdout, SafeStream(sys.stdout)  # type: ignore[assignment]  # no escapes
     try:
         settings = Settings.load(args.config)
         settings = settings.with_generator(getattr(args, "generator", None))
         return _COMMANDS[args.command](args, settings)
     except RagCouncilError as exc:
-        print(f"rag-council: error: {exc}", file=sys.stderr)
+        print(f"rag-council: error: {printable(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("rag-council: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rag-council documents | head`
+        return quiet_broken_pipe()
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            quiet_broken_pipe()
+        sys.stdout = stdout
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -176,8 +198,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         bar.set_description(name[-40:] if name else "done")
         bar.refresh()
 
+    from rag_council.index.lock import lock_policy
+
     try:
-        report = build_index(paths, settings, index=args.index, rebuild=args.rebuild, progress=progress)
+        with lock_policy(wait=args.wait):  # another writer: wait for it (--wait) or refuse
+            report = build_index(paths, settings, index=args.index, rebuild=args.rebuild, progress=progress)
     finally:
         if bar is not None:
             bar.close()
@@ -369,6 +394,12 @@ def cmd_records(args: argparse.Namespace, settings: Settings) -> int:
 # --- end records ---
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from rag_council.index.check import run_check
+
+    return run_check(settings.with_index(args.index), repair=args.repair)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag_council_app import serve
 
@@ -423,6 +454,7 @@ _COMMANDS = {
     "documents": cmd_documents,
     "records": cmd_records,
     "timeline": cmd_timeline,
+    "check": cmd_check,
     "serve": cmd_serve,
     "config": cmd_config,
     "api": cmd_api,

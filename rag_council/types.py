@@ -324,6 +324,13 @@ class SkippedFile:
     path: str
     reason: str
 
+    def __post_init__(self) -> None:
+        # Loader errors start with the file's name; the report already names it once.
+        for prefix in (self.path, self.path.rsplit("/", 1)[-1]):
+            if prefix and self.reason.startswith(f"{prefix}: "):
+                self.reason = self.reason[len(prefix) + 2 :]
+                break
+
 
 @dataclass
 class IngestReport:

@@ -39,6 +39,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if where and where[0] in _SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
 
+
 from rag_council import BUNDLED_CORPUS, HashEmbedder, Settings  # noqa: E402
 from rag_council.ingest.pdf import write_text_pdf  # noqa: E402
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
 from rag_council.answer.decide import anchors_decline, missing_anchors
 from rag_council.embedding import Embedder
+from rag_council.ingest.injection import flagged  # instructions in documents are never answers
 from rag_council.settings import AnswerSettings
 from rag_council.text import (
     content_terms,
@@ -102,7 +103,11 @@ class ExtractiveGenerator(Generator):
             for a, b in sentence_spans(hit.chunk.text):
                 a += _heading_prefix(hit.chunk.text[a:b])
                 text = hit.chunk.text[a:b]
-                if len(words(text)) >= 4 and not_a_sentence(_BULLET.sub("", text, count=1)) is None:
+                if (
+                    len(words(text)) >= 4
+                    and not_a_sentence(_BULLET.sub("", text, count=1)) is None
+                    and not flagged(hit.chunk, a, b)
+                ):
                     units.append((number, a, b))
         if not units:
             return []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from rag_council.ingest.injection import EVIDENCE_RULE, fence
 from rag_council.text import content_terms, sentence_spans, squash, stem, words
 from rag_council.types import Hit
 
@@ -16,7 +17,7 @@ DECLINE = "The documents do not say."
 
 SYSTEM = (
     "You answer questions about a local council's records using only the numbered passages. "
-    "Copy the passages' own words: every sentence you write must be said in a passage."
+    "Copy the passages' own words: every sentence you write must be said in a passage. " + EVIDENCE_RULE
 )
 # Put last, next to the question: the small model follows it more reliably there.
 FORMAT = (
@@ -84,7 +85,7 @@ def format_passages(question: str, passages: list[Hit], max_chars: int) -> str:
 
 def messages(question: str, passages: list[Hit], max_chars: int = 700) -> list[dict[str, str]]:
     user = (
-        f"Passages:\n\n{format_passages(question, passages, max_chars)}\n\n"
+        f"Passages:\n\n{fence(format_passages(question, passages, max_chars))}\n\n"
         f"Question: {squash(question)}\n{FORMAT}"
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

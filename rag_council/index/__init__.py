@@ -35,7 +35,10 @@ import numpy as np
 
 from rag_council.embedding import Embedder
 from rag_council.errors import IndexMismatchError, IndexNotFoundError
+from rag_council.index.check import only_listed
+from rag_council.index.faults import undo_new_folder
 from rag_council.index.keyword import KeywordIndex, WordFrequency
+from rag_council.index.lock import crash_point, index_lock, writes_index
 from rag_council.index.records import RecordStore
 from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
 from rag_council.retrieve.query import Catalogue
@@ -188,26 +191,35 @@ class Index:
         if rebuild and directory.exists():
             # Empty the store through its own client (a live Chroma client must not lose its
             # files underneath it), then forget the manifest, the records and the documents.
-            store = store or make_store(settings.store, directory, settings.index)
-            store.drop()
-            manifest_path.unlink(missing_ok=True)
-            for suffix in ("", "-wal", "-shm"):
-                (directory / f"index.sqlite{suffix}").unlink(missing_ok=True)
-            shutil.rmtree(directory / "bm25", ignore_errors=True)
-            shutil.rmtree(directory / "docs", ignore_errors=True)
+            with index_lock(directory, settings.index):
+                store = store or make_store(settings.store, directory, settings.index)
+                store.drop()
+                manifest_path.unlink(missing_ok=True)
+                for suffix in ("", "-wal", "-shm"):
+                    (directory / f"index.sqlite{suffix}").unlink(missing_ok=True)
+                (directory / "records.sqlite").unlink(missing_ok=True)
+                shutil.rmtree(directory / "bm25", ignore_errors=True)
+                shutil.rmtree(directory / "docs", ignore_errors=True)
         if manifest_path.exists():
             return cls.open(settings, embedder, store)
-        directory.mkdir(parents=True, exist_ok=True)
-        manifest = Manifest(
-            name=settings.index,
-            embedder=embedder.name,
-            dimension=embedder.dimension,
-            chunking=_chunking_signature(settings),
-            store=_store_record(settings),
-            created=_now(),
-        )
-        store = store or make_store(settings.store, directory, settings.index)
-        manifest.save(manifest_path)
+        # Under the lock (two new writers at once make one manifest); a store that cannot be
+        # opened leaves no empty folder (index/faults.py, index/lock.py).
+        with undo_new_folder(directory), index_lock(directory, settings.index):
+            if manifest_path.exists():
+                return cls.open(settings, embedder, store)
+            directory.mkdir(parents=True, exist_ok=True)
+            manifest = Manifest(
+                name=settings.index,
+                embedder=embedder.name,
+                dimension=embedder.dimension,
+                chunking=_chunking_signature(settings),
+                store=_store_record(settings),
+                created=_now(),
+            )
+            store = store or make_store(settings.store, directory, settings.index)
+            if settings.store.host:
+                store.count()  # a server that cannot be reached fails here, leaving no folder
+            manifest.save(manifest_path)
         return cls(settings, embedder, store, manifest, directory)
 
     @classmethod
@@ -247,6 +259,7 @@ class Index:
             self._chunker = Chunker(self.settings.chunking, self.embedder.tokenize)
         return self._chunker
 
+    @writes_index  # one writer at a time (index/lock.py); a full disk or store failure named (faults.py)
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
         """Files and folders into the index (see rag_council.ingest.pipeline)."""
         from rag_council.ingest.pipeline import ingest
@@ -262,8 +275,10 @@ class Index:
         stores, such as records, in this method)."""
         old = self.manifest.documents.get(doc.name)
         self._save_document(doc)
+        crash_point("after-save-document")
         RecordStore.at(self.directory).write(doc)  # the council's records (issue 12)
         self.store.upsert(chunks, vectors)  # new first ...
+        crash_point("after-upsert")
         new_ids = [c.chunk_id for c in chunks]
         record = DocumentRecord(
             name=doc.name,
@@ -278,10 +293,12 @@ class Index:
             ingested=_now(),
         )
         self._write_record(record, chunks)
+        crash_point("after-manifest")
         if old and not self.keyword.names_of(old.doc_id):  # ... then the old ones, unless
             # another name holds the same content (chunk ids are of the content, not the name)
             stale = sorted(set(old.chunk_ids) - set(new_ids))
             self.store.delete(stale)
+            crash_point("after-delete")
             self._cache.drop(stale)
             if old.doc_id != doc.doc_id:
                 self._doc_path(old.doc_id).unlink(missing_ok=True)
@@ -312,6 +329,7 @@ class Index:
         self._docs.pop(record.doc_id, None)
         return record
 
+    @writes_index
     def remove(self, names: Iterable[str]) -> list[str]:
         return [name for name in names if self.remove_document(name) is not None]
 
@@ -356,7 +374,7 @@ class Index:
         return self.search_vector(self.embedder.embed_query(question), k, filters)
 
     def search_vector(self, vector: Any, k: int, filters: Filters | None = None) -> list[Hit]:
-        results = self.store.search(vector, k, filters)
+        results = only_listed(self, self.store.search(vector, k, filters))  # no orphans (index/check.py)
         return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
 
     @property

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -96,9 +97,19 @@ class KeywordIndex:
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as exc:
+                from rag_council.errors import StoreError
+
+                folder = Path(self.path).parent
+                why = "its folder is read-only" if not os.access(folder, os.W_OK) else str(exc)
+                raise StoreError(
+                    f"Cannot open the index database {self.path}: {why}.",
+                    "Make the index folder writable (or free the disk), or point index_root elsewhere.",
+                ) from None
             self._local.db = db
         return db
 
@@ -183,6 +194,20 @@ class KeywordIndex:
         _bump(db, "totals", (("chunks", -len(json.loads(chunk_ids))), ("length", -length)))
         db.execute("DELETE FROM postings WHERE doc=?", (key,))
         db.execute("DELETE FROM docs WHERE key=?", (key,))
+
+    def recount(self) -> None:
+        """Set the totals (chunks, length) from the documents' own rows (`rag-council check
+        --repair`, after a write that died between the two)."""
+        with self._tx() as db:
+            chunks = length = 0
+            for ids, n in db.execute("SELECT chunk_ids, length FROM docs"):
+                chunks += len(json.loads(ids))
+                length += n
+            db.executemany(
+                "INSERT INTO totals(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (("chunks", chunks), ("length", length)),
+            )
+            _bump(db, "totals", (("generation", 1),))
 
     # --- reading --------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from rag_council.ingest.council import (
     parse_council,
     profile_from_table,
 )
+from rag_council.ingest.injection import flag_document
 from rag_council.ingest.loaders import SUPPORTED, Discovered, RawDocument, discover, load_raw
 from rag_council.ingest.manifest import manifest_council, manifest_entry
 from rag_council.ingest.structure import guess_title, markdown_sections
@@ -36,7 +37,8 @@ __all__ = [
 
 
 def load_document(path: Path, name: str, max_bytes: int) -> Document:
-    return parse(load_raw(path, name, max_bytes))
+    raw = load_raw(path, name, max_bytes)
+    return flag_document(parse(raw), raw)  # instruction-like text: warnings + meta (injection.py)
 
 
 def parse(raw: RawDocument) -> Document:

@@ -19,6 +19,7 @@ from rag_council.errors import (
 )
 from rag_council.ingest.manifest import MANIFEST_NAME
 from rag_council.ingest.pdf import read_pdf_pages
+from rag_council.ingest.walk import dangling, walk
 from rag_council.types import SkippedFile
 
 SUPPORTED = {
@@ -61,10 +62,13 @@ def discover(paths: list[Path]) -> Discovered:
     for given in paths:
         path = Path(given).expanduser()
         if not path.exists():
-            skipped.append(SkippedFile(str(given), "no such file or folder"))
+            skipped.append(
+                SkippedFile(str(given), dangling(path) if path.is_symlink() else "no such file or folder")
+            )
             continue
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file())
+            candidates, problems = walk(path)  # loops, dangling links, unreadable folders reported
+            skipped.extend(problems)
             root = path
         else:
             candidates = [path]

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag_council.errors import LoaderError, RagCouncilError
+from rag_council.index.faults import raise_write_fault
+from rag_council.index.lock import crash_point
 from rag_council.ingest.loaders import discover
 from rag_council.types import Document, IngestReport, SkippedFile
 
@@ -55,10 +57,12 @@ def ingest(index: Index, paths: Iterable[str | Path], progress: Progress | None 
             report.skipped.append(SkippedFile(name, str(exc)))
         except RagCouncilError:
             raise  # store or configuration trouble: stop, the index is as it was
-        except Exception as exc:  # a bug on one odd file must not stop the rest
+        except Exception as exc:  # a bug on one odd file must not stop the rest ...
+            raise_write_fault(exc, index.directory)  # ... but a full disk or store failure does
             report.skipped.append(
                 SkippedFile(name, f"unexpected error while reading: {type(exc).__name__}: {exc}")
             )
+    crash_point("before-keyword")  # (test hook: every document written)
     if progress:
         progress("", total, total)
     report.documents = len(index.manifest.documents)

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag_council.text import find_span
 from rag_council.types import Claim, Hit
+from rag_council.verify.injection import Evidence
 from rag_council.verify.support import LexicalSupportChecker, SupportChecker
 
 _QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
@@ -38,6 +39,7 @@ class CheckReport:
     moved: int = 0
     removed: int = 0
     repaired_quotes: int = 0
+    refused: list[Claim] = field(default_factory=list)  # instructions copied from a document
 
 
 def _closest_span(passage: str, quote: str, threshold: float = 0.9) -> str | None:
@@ -91,7 +93,8 @@ def check_claims(
     unsupported: str = "drop",
 ) -> CheckReport:
     checker = checker or LexicalSupportChecker()
-    texts = [h.chunk.text for h in passages]
+    evidence = Evidence(passages)  # instruction-like sentences blanked: evidence only
+    texts = evidence.texts
     report = CheckReport([], [])
     for claim in claims:
         valid = [m for m in claim.markers if 1 <= m <= len(passages)]
@@ -107,7 +110,9 @@ def check_claims(
         markers: list[int] = []
         check = ""
         supported = False
-        if quote_problems:
+        if refused := evidence.refuse(text):
+            check = refused  # never shown, even with unsupported="mark"
+        elif quote_problems:
             check = "; ".join(quote_problems)
         elif verbatim := [m for m in valid if find_span(texts[m - 1], text)]:
             markers, supported, check = verbatim, True, "verbatim quote"
@@ -142,12 +147,17 @@ def check_claims(
                     check = "no citation and no passage supports it"
         check = "; ".join([*notes, check]) if notes else check
         checked = Claim(text, markers if supported else valid, supported, check)
+        if refused:
+            report.refused.append(checked)
+            report.removed += 1
+            if unsupported == "mark":
+                continue  # (the engine pairs every claim with a kept one in "mark" mode)
         report.claims.append(checked)
         if supported:
             report.kept.append(checked)
         elif unsupported == "mark":
             # Shown without a citation: a marker would vouch for what the passage does not say.
             report.kept.append(Claim(f"{text} (unverified)", [], False, check))
-        else:
+        elif not refused:
             report.removed += 1
     return report

@@ -1,0 +1,279 @@
+"""Load: N concurrent users asking questions through the chat app's real HTTP interface (the
+Gradio API that the browser uses, via gradio_client), on loopback only, with a bounded number
+of users, questions and seconds. Prints p50/p95/max latency, throughput and errors per level.
+
+    .venv/bin/python bench/load.py [--index default] [--users 1,4,16,64] [--questions 2]
+                                   [--url http://127.0.0.1:PORT/] [--profile-users 16 --profile OUT]
+
+Without --url it starts `rag-council serve` on a free loopback port (the settings' index and
+answerer; RAG_COUNCIL_INDEX_ROOT picks the index root) and stops it at the end. With
+--profile, py-spy (if installed: PATH or --py-spy) samples the server, all threads, while the
+--profile-users level runs, and writes a flame graph (SVG) and the top functions (text).
+
+Questions are the gold questions (evals/gold.jsonl), each user asking its own slice in order.
+Asserts nothing; the figures go to bench/README.md ("Load")."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_USERS = 128
+MAX_QUESTIONS = 10
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def loopback_only(url: str) -> str:
+    host = urllib.parse.urlparse(url).hostname or ""
+    try:
+        ok = ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        ok = False
+    if not ok:
+        raise SystemExit(
+            f"bench/load.py: {url} is not a loopback address; this benchmark only loads this machine."
+        )
+    return url
+
+
+def gold_questions(path: Path) -> list[str]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            out.append(json.loads(line)["question"])
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(index: str, port: int, log: Path) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.setdefault("PYTHONPATH", f"{ROOT}{os.pathsep}{ROOT / 'app'}")
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rag_council.cli",
+            "serve",
+            "--index",
+            index,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server stopped: see {log}")
+        try:
+            with urllib.request.urlopen(url + "config", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("the server did not start within 300 s")
+
+
+@dataclass
+class Level:
+    users: int
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall: float = 0.0
+    connect: list[float] = field(default_factory=list)
+
+    def line(self) -> str:
+        n = len(self.latencies)
+        rate = n / self.wall if self.wall else 0.0
+        return (
+            f"{self.users:>5} {n + len(self.errors):>9} {len(self.errors):>6} "
+            f"{pct(self.latencies, 0.5):>7.2f} {pct(self.latencies, 0.95):>7.2f} "
+            f"{(max(self.latencies) if self.latencies else float('nan')):>7.2f} {rate:>9.2f} {self.wall:>7.1f}"
+        )
+
+
+def run_level(
+    url: str, users: int, questions: list[str], per_user: int, timeout: float, budget: float
+) -> Level:
+    from gradio_client import Client
+
+    level = Level(users)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + budget
+
+    def user(i: int) -> None:
+        t0 = time.perf_counter()
+        try:
+            client = Client(url, verbose=False, httpx_kwargs={"timeout": timeout})
+        except Exception as exc:
+            with lock:
+                level.errors.append(f"connect: {type(exc).__name__}: {str(exc)[:120]}")
+            return
+        with lock:
+            level.connect.append(time.perf_counter() - t0)
+        for j in range(per_user):
+            if time.monotonic() > stop_at:
+                with lock:
+                    level.errors.append("time budget exhausted before asking")
+                return
+            question = questions[(i * per_user + j) % len(questions)]
+            t1 = time.perf_counter()
+            try:
+                job = client.submit(message=question, since_="", until_="", api_name="/respond")
+                result = job.result(timeout=timeout)
+                chat = result[0] if isinstance(result, (list, tuple)) else result
+                reply = chat[-1]["content"] if chat else ""
+                if not reply:
+                    raise RuntimeError("empty reply")
+            except Exception as exc:
+                with lock:
+                    level.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                continue
+            with lock:
+                level.latencies.append(time.perf_counter() - t1)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        list(pool.map(user, range(users)))
+    level.wall = time.perf_counter() - started
+    return level
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", help="a running app (loopback only); default: start one")
+    parser.add_argument("--index", default="default")
+    parser.add_argument("--users", default="1,4,16,64", help="comma-separated concurrent user counts")
+    parser.add_argument("--questions", type=int, default=2, help="questions per user (at most 10)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per question")
+    parser.add_argument("--budget", type=float, default=600.0, help="seconds per level")
+    parser.add_argument("--gold", type=Path, default=ROOT / "evals" / "gold.jsonl")
+    parser.add_argument("--profile-users", type=int, help="profile the server during this level")
+    parser.add_argument("--profile", type=Path, help="output stem for the profile (.svg, .txt)")
+    parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    levels = [int(u) for u in args.users.split(",") if u.strip()]
+    if any(u < 1 or u > MAX_USERS for u in levels) or not 1 <= args.questions <= MAX_QUESTIONS:
+        raise SystemExit(f"users must be 1..{MAX_USERS}, questions 1..{MAX_QUESTIONS}")
+    questions = gold_questions(args.gold)
+    server = None
+    if args.url:
+        url = loopback_only(args.url)
+    else:
+        port = free_port()
+        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-council-load-{port}.log"
+        server = start_server(args.index, port, log)
+        url = f"http://127.0.0.1:{port}/"
+    results = []
+    try:
+        # One question first, not counted: models loaded, caches warm.
+        run_level(url, 1, questions[-1:], 1, args.timeout, args.budget)
+        print(f"app at {url}; {args.questions} question(s) per user; gold questions from {args.gold.name}")
+        print("users  requests errors     p50     p95     max  answers/s  wall s")
+        for users in levels:
+            spy = None
+            if args.profile and args.profile_users == users and server is not None:
+                spy = subprocess.Popen(
+                    [
+                        args.py_spy,
+                        "record",
+                        "-p",
+                        str(server.pid),
+                        "-o",
+                        f"{args.profile}.svg",
+                        "-r",
+                        "50",
+                        "--nonblocking",
+                        "--threads",
+                        "--idle",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                raw = subprocess.Popen(
+                    [
+                        args.py_spy,
+                        "record",
+                        "-p",
+                        str(server.pid),
+                        "-o",
+                        f"{args.profile}.raw",
+                        "-f",
+                        "raw",
+                        "-r",
+                        "50",
+                        "--nonblocking",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                time.sleep(1.0)
+            level = run_level(url, users, questions, args.questions, args.timeout, args.budget)
+            if spy is not None:
+                for p in (spy, raw):
+                    p.send_signal(2)
+                    p.wait(timeout=60)
+            print(level.line(), flush=True)
+            for e in sorted(set(level.errors))[:3]:
+                print(f"      error: {e}")
+            results.append(
+                {
+                    "users": users,
+                    "answers": len(level.latencies),
+                    "errors": len(level.errors),
+                    "p50_s": round(pct(level.latencies, 0.5), 3),
+                    "p95_s": round(pct(level.latencies, 0.95), 3),
+                    "max_s": round(max(level.latencies), 3) if level.latencies else None,
+                    "mean_s": round(statistics.fmean(level.latencies), 3) if level.latencies else None,
+                    "answers_per_s": round(len(level.latencies) / level.wall, 3) if level.wall else None,
+                    "connect_p50_s": round(pct(level.connect, 0.5), 3) if level.connect else None,
+                    "wall_s": round(level.wall, 1),
+                }
+            )
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
