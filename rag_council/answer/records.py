@@ -849,6 +849,8 @@ def answer_from_records(index: Any, question: str, filters: Filters | None = Non
     """An answer built from the records that match `question`, or None (answer from passages)."""
     if index is None or not hasattr(index, "directory") or not hasattr(index, "records"):
         return None  # not an index with a records store (a test double): answer from passages
+    if filters is not None and filters.doc_type:
+        return None  # a search narrowed to one kind of document: answer from its passages
     try:
         records = [r for r in index_records_list(index) if _in_filters(r, filters)]
     except (OSError, sqlite3.Error):
