@@ -23,7 +23,7 @@ from typing import Any
 from rag_council.ingest.cleaning import OffsetMap
 from rag_council.ingest.council import find_date
 from rag_council.text import MONTHS, content_terms, sentence_spans
-from rag_council.types import Chunk, Document, Filters, Hit, Record, Span, format_date
+from rag_council.types import Chunk, Citation, Document, Filters, Hit, Record, Span, format_date
 from rag_council.verify.checking import check_claims
 from rag_council.verify.citations import parse_claims
 from rag_council.verify.support import LexicalSupportChecker
@@ -907,6 +907,16 @@ def answer_from_records(index: Any, question: str, filters: Filters | None = Non
         asked.intent,
         notice=f"answered from the council's records ({asked.intent})",
     )
+
+
+def cite_span(index: Any, record: Record, span: Span, marker: int = 1) -> Citation | None:
+    """A citation of one field of a record, like a chunk's: the passage is the span itself
+    (its label, page and source offsets as for chunks), the quote its whole text. For lists
+    of records with their sources (a timeline, say). None when the document is not in `index`."""
+    doc = index.document(span.doc_id)
+    if doc is None or doc.text[span.start : span.end] != span.text:
+        return None
+    return Citation(marker, _chunk(doc, span.start, span.end, record), span.text, 0)
 
 
 def describe_record(r: Record) -> str:
