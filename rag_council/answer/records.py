@@ -363,11 +363,12 @@ def _best_sentences(span: Span, asked: _Asked, n: int = 2, limit: int = 320) -> 
     first = _quoted(span, limit)
     units = [_sub(span, a, b) for a, b in sentence_spans(span.text)]
     scored = sorted((u for u in units if len(u.text) >= 40), key=lambda u: -_overlap(asked, u.text))
-    chosen = [first]
-    for u in scored[: n - 1]:
-        if _overlap(asked, u.text) > _overlap(asked, first.text) and u.start != first.start:
-            chosen.append(_quoted(u, limit))
-    return sorted(chosen, key=lambda x: x.start)
+    best = scored[0] if scored else None
+    if best is None or best.start == first.start or _overlap(asked, best.text) <= _overlap(asked, first.text):
+        return [first]
+    if n == 1:
+        return [_quoted(best, limit)]  # the sentence that speaks to the question
+    return sorted([first, _quoted(best, limit)], key=lambda x: x.start)
 
 
 def _q(span: Span) -> str:
@@ -407,16 +408,6 @@ def _where(records: list[Record], record: Record) -> tuple[str, list[tuple[Span,
 def _meeting_phrase(record: Record) -> str:
     when = format_date(record.date) if record.date else ""
     return f"the {record.committee} meeting of {when}" if when else f"the {record.committee} meeting"
-
-
-def _header(records: list[Record], record: Record) -> Span | None:
-    meeting = next(
-        (r for r in records if r.kind == "meeting" and r.doc_id == record.doc_id and r.date == record.date),
-        None,
-    )
-    if meeting is None:
-        return None
-    return meeting.first("header") or meeting.first("date")
 
 
 def _sort_latest(records: list[Record]) -> list[Record]:
@@ -704,7 +695,11 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
             intents.append("apologies")
         if re.search(r"\bstand in\b|\bstood in\b", question, re.I):
             intents.append("substitutes")
-        intents = list(dict.fromkeys(intents))
+        if "chair" in intents:
+            intents.append("vice_chair")  # the chair and the vice-chair come together in the minutes
+        if "substitutes" in intents:
+            intents.append("apologies")  # whom the substitutes stood in for
+        intents = [name for name in _ATTENDANCE if name in intents]
         if not re.search(r"\bmeeting\b|\bcabinet\b|\bcommittee\b|\bscrutiny\b", question, re.I):
             return [], []  # attendance of something that is not a meeting the minutes record
         if re.search(r"\bhow many\b", question, re.I):
@@ -737,7 +732,8 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
             ),
             key=lambda x: -x[0],
         )
-        chosen = [r for score, r in scored if named or score >= 0.5][:2]
+        top = scored[0][0] if scored else 0.0
+        chosen = [r for score, r in scored if (named or score >= 0.5) and score >= 0.8 * top][:2]
         chosen.sort(key=lambda r: (r.date, r.notes.get("supplementary") == "yes", r.span.start))
         return _question_facts(asked, chosen), chosen
     if asked.intent == "document":
