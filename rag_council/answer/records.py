@@ -23,7 +23,7 @@ from typing import Any
 from rag_council.ingest.cleaning import OffsetMap
 from rag_council.ingest.council import find_date
 from rag_council.text import MONTHS, content_terms, sentence_spans
-from rag_council.types import Chunk, Document, Filters, Hit, Record, Span, format_date
+from rag_council.types import Chunk, Citation, Document, Filters, Hit, Record, Span, format_date
 from rag_council.verify.checking import check_claims
 from rag_council.verify.citations import parse_claims
 from rag_council.verify.support import LexicalSupportChecker
@@ -363,11 +363,12 @@ def _best_sentences(span: Span, asked: _Asked, n: int = 2, limit: int = 320) -> 
     first = _quoted(span, limit)
     units = [_sub(span, a, b) for a, b in sentence_spans(span.text)]
     scored = sorted((u for u in units if len(u.text) >= 40), key=lambda u: -_overlap(asked, u.text))
-    chosen = [first]
-    for u in scored[: n - 1]:
-        if _overlap(asked, u.text) > _overlap(asked, first.text) and u.start != first.start:
-            chosen.append(_quoted(u, limit))
-    return sorted(chosen, key=lambda x: x.start)
+    best = scored[0] if scored else None
+    if best is None or best.start == first.start or _overlap(asked, best.text) <= _overlap(asked, first.text):
+        return [first]
+    if n == 1:
+        return [_quoted(best, limit)]  # the sentence that speaks to the question
+    return sorted([first, _quoted(best, limit)], key=lambda x: x.start)
 
 
 def _q(span: Span) -> str:
@@ -407,16 +408,6 @@ def _where(records: list[Record], record: Record) -> tuple[str, list[tuple[Span,
 def _meeting_phrase(record: Record) -> str:
     when = format_date(record.date) if record.date else ""
     return f"the {record.committee} meeting of {when}" if when else f"the {record.committee} meeting"
-
-
-def _header(records: list[Record], record: Record) -> Span | None:
-    meeting = next(
-        (r for r in records if r.kind == "meeting" and r.doc_id == record.doc_id and r.date == record.date),
-        None,
-    )
-    if meeting is None:
-        return None
-    return meeting.first("header") or meeting.first("date")
 
 
 def _sort_latest(records: list[Record]) -> list[Record]:
@@ -704,7 +695,11 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
             intents.append("apologies")
         if re.search(r"\bstand in\b|\bstood in\b", question, re.I):
             intents.append("substitutes")
-        intents = list(dict.fromkeys(intents))
+        if "chair" in intents:
+            intents.append("vice_chair")  # the chair and the vice-chair come together in the minutes
+        if "substitutes" in intents:
+            intents.append("apologies")  # whom the substitutes stood in for
+        intents = [name for name in _ATTENDANCE if name in intents]
         if not re.search(r"\bmeeting\b|\bcabinet\b|\bcommittee\b|\bscrutiny\b", question, re.I):
             return [], []  # attendance of something that is not a meeting the minutes record
         if re.search(r"\bhow many\b", question, re.I):
@@ -737,7 +732,8 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
             ),
             key=lambda x: -x[0],
         )
-        chosen = [r for score, r in scored if named or score >= 0.5][:2]
+        top = scored[0][0] if scored else 0.0
+        chosen = [r for score, r in scored if (named or score >= 0.5) and score >= 0.8 * top][:2]
         chosen.sort(key=lambda r: (r.date, r.notes.get("supplementary") == "yes", r.span.start))
         return _question_facts(asked, chosen), chosen
     if asked.intent == "document":
@@ -849,6 +845,8 @@ def answer_from_records(index: Any, question: str, filters: Filters | None = Non
     """An answer built from the records that match `question`, or None (answer from passages)."""
     if index is None or not hasattr(index, "directory") or not hasattr(index, "records"):
         return None  # not an index with a records store (a test double): answer from passages
+    if filters is not None and filters.doc_type:
+        return None  # a search narrowed to one kind of document: answer from its passages
     try:
         records = [r for r in index_records_list(index) if _in_filters(r, filters)]
     except (OSError, sqlite3.Error):
@@ -905,6 +903,16 @@ def answer_from_records(index: Any, question: str, filters: Filters | None = Non
         asked.intent,
         notice=f"answered from the council's records ({asked.intent})",
     )
+
+
+def cite_span(index: Any, record: Record, span: Span, marker: int = 1) -> Citation | None:
+    """A citation of one field of a record, like a chunk's: the passage is the span itself
+    (its label, page and source offsets as for chunks), the quote its whole text. For lists
+    of records with their sources (a timeline, say). None when the document is not in `index`."""
+    doc = index.document(span.doc_id)
+    if doc is None or doc.text[span.start : span.end] != span.text:
+        return None
+    return Citation(marker, _chunk(doc, span.start, span.end, record), span.text, 0)
 
 
 def describe_record(r: Record) -> str:

@@ -36,7 +36,7 @@ from rag_council.ingest.cleaning import OffsetMap
 from rag_council.ingest.council import find_date, sentence_case
 from rag_council.types import Document, Record, Section, Span, format_date
 
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 _MINUTES_HEAD = re.compile(
     r"Minutes of the meeting of (?P<committee>.+?) held (?:at|in) (?P<venue>.+?) on "
@@ -58,9 +58,9 @@ _ROLE_OF_LABEL = {
     "in attendance": "in_attendance",
     "officers in attendance": "in_attendance",
     "officers": "in_attendance",
-    "group leaders in attendance": "members_present",
-    "scrutiny chairmen in attendance": "members_present",
-    "other councillors in attendance": "members_present",
+    "group leaders in attendance": "in_attendance",
+    "scrutiny chairmen in attendance": "in_attendance",
+    "other councillors in attendance": "in_attendance",
     "others present in person": "in_attendance",
     "other present in person": "in_attendance",
     "board members in attendance remotely, non-voting": "remote",
@@ -366,6 +366,13 @@ class _Extractor:
                     continue
                 entries.append((role, x, y))
         entries = [e for r, a, b in entries for e in _two_councillors(self.text, r, a, b)]
+        # 'Councillors TM James, RI Matthews and AJW Powers': the first name without the title.
+        entries = [
+            (r, a + m.end(), b)
+            if (m := re.match(r"\s*Councillors\s+(?=[A-Z])", self.text[a:b]))
+            else (r, a, b)
+            for r, a, b in entries
+        ]
         for r, a, b in entries:
             s = self.span(a, b)
             if not s.text or len(s.text) < 3:

@@ -145,3 +145,17 @@ def test_records_command_lists_the_five_documents(engine, monkeypatch, capsys):
     assert source[resolution["source_start"] : resolution["source_end"]].startswith("Resolved")
     assert main(["records", "--kind", "question", "--committee", "Cabinet"]) == 0
     assert "0 record(s)" in capsys.readouterr().out
+
+
+def test_any_record_field_can_be_cited_like_a_chunk(engine):
+    from rag_council.answer.records import cite_span, index_records_list
+
+    strategy = next(
+        r for r in index_records_list(engine.index) if r.kind == "document" and r.value("review_date")
+    )
+    span = strategy.first("review_date")
+    citation = cite_span(engine.index, strategy, span)
+    assert citation is not None and citation.quote == "September 2024"
+    doc = engine.index.document(span.doc_id)
+    assert doc.source_text[citation.chunk.source_start : citation.chunk.source_end] == "September 2024"
+    assert citation.to_json()["label"] and citation.to_json()["document"] == strategy.document
