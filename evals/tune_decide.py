@@ -65,7 +65,11 @@ ANSWERS: dict[str, tuple[Any, dict | None]] = {}
 
 
 def collect(
-    gold: Path, index: str | None, partial: Path | None = None, shard: tuple[int, int] = (0, 1)
+    gold: Path,
+    index: str | None,
+    partial: Path | None = None,
+    shard: tuple[int, int] = (0, 1),
+    reverse: bool = False,
 ) -> list[dict]:
     settings = Settings()
     settings = settings.model_copy(
@@ -76,7 +80,8 @@ def collect(
     idf = idf_of(engine.index)
     rows = []
     k, of = shard
-    for n, item in enumerate(load_gold(gold), start=1):
+    numbered = list(enumerate(load_gold(gold), start=1))
+    for n, item in reversed(numbered) if reverse else numbered:
         if (n - 1) % of != k:
             continue  # another process answers it (--shard)
         started = time.perf_counter()
@@ -276,6 +281,7 @@ def main() -> int:
         "without it (needs the questions answered in this run, not read from --cache)",
     )
     ap.add_argument("--shard", default="0/1", help="K/N: answer every N-th question from the K-th (0-based)")
+    ap.add_argument("--reverse", action="store_true", help="answer the shard's questions last first")
     ap.add_argument(
         "--merge", type=Path, nargs="+", help="the .partial.jsonl files of shards to merge (no answering)"
     )
@@ -308,10 +314,10 @@ def main() -> int:
         rows = json.loads(args.cache.read_text())
     else:
         k, of = (int(x) for x in args.shard.split("/"))
-        partial = args.cache.with_suffix(f".{k}of{of}.partial.jsonl")
+        partial = args.cache.with_suffix(f".{k}of{of}{'r' if args.reverse else ''}.partial.jsonl")
         partial.unlink(missing_ok=True)
         partial.with_suffix(".pickle").unlink(missing_ok=True)
-        rows = collect(args.gold, args.index, partial, (k, of))
+        rows = collect(args.gold, args.index, partial, (k, of), args.reverse)
         args.cache.write_text(json.dumps(rows))
     text = report(rows)
     args.out.write_text(text, encoding="utf-8")
