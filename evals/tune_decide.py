@@ -301,6 +301,17 @@ def main() -> int:
                         except EOFError:
                             break
                         ANSWERS[question] = (answer, feats)
+        # the kind asked for is read again from each kept answer, so that a change to the kind
+        # rules is measured without answering the questions again
+        from rag_council.answer.decide import missing_kind
+
+        questions = {item.id: item.question for item in load_gold(args.gold)}
+        for row in by_id.values():
+            if row.get("features"):
+                row["features"]["missing_kind"] = missing_kind(questions[row["id"]], row["answer"]) or ""
+        for question, (answer, feats) in list(ANSWERS.items()):
+            if feats:
+                feats["missing_kind"] = missing_kind(question, answer.text) or ""
         order = {item.id: n for n, item in enumerate(load_gold(args.gold))}
         rows = sorted(by_id.values(), key=lambda r: order.get(r["id"], 10**6))
         missing = len(order) - len(rows)
