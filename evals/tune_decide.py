@@ -70,11 +70,13 @@ def collect(
     partial: Path | None = None,
     shard: tuple[int, int] = (0, 1),
     reverse: bool = False,
+    max_words: int | None = None,
 ) -> list[dict]:
     settings = Settings()
-    settings = settings.model_copy(
-        update={"answer": settings.answer.model_copy(update={"check_answer_kind": False})}
-    )
+    update: dict[str, object] = {"check_answer_kind": False}
+    if max_words is not None:
+        update["max_answer_words"] = max_words
+    settings = settings.model_copy(update={"answer": settings.answer.model_copy(update=update)})
     engine = open_index(index, settings)
     ENGINE["engine"] = engine
     idf = idf_of(engine.index)
@@ -282,6 +284,8 @@ def main() -> int:
     )
     ap.add_argument("--shard", default="0/1", help="K/N: answer every N-th question from the K-th (0-based)")
     ap.add_argument("--reverse", action="store_true", help="answer the shard's questions last first")
+    ap.add_argument("--max-words", type=int, help="answer.max_answer_words for this run")
+    ap.add_argument("--novelty", type=float, help="answer.extractive.NOVELTY for this run")
     ap.add_argument(
         "--merge", type=Path, nargs="+", help="the .partial.jsonl files of shards to merge (no answering)"
     )
@@ -328,7 +332,11 @@ def main() -> int:
         partial = args.cache.with_suffix(f".{k}of{of}{'r' if args.reverse else ''}.partial.jsonl")
         partial.unlink(missing_ok=True)
         partial.with_suffix(".pickle").unlink(missing_ok=True)
-        rows = collect(args.gold, args.index, partial, (k, of), args.reverse)
+        if args.novelty is not None:
+            import rag_council.answer.extractive as extractive
+
+            extractive.NOVELTY = args.novelty
+        rows = collect(args.gold, args.index, partial, (k, of), args.reverse, args.max_words)
         args.cache.write_text(json.dumps(rows))
     text = report(rows)
     args.out.write_text(text, encoding="utf-8")
