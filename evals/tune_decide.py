@@ -65,18 +65,25 @@ ANSWERS: dict[str, tuple[Any, dict | None]] = {}
 
 
 def collect(
-    gold: Path, index: str | None, partial: Path | None = None, shard: tuple[int, int] = (0, 1)
+    gold: Path,
+    index: str | None,
+    partial: Path | None = None,
+    shard: tuple[int, int] = (0, 1),
+    reverse: bool = False,
+    max_words: int | None = None,
 ) -> list[dict]:
     settings = Settings()
-    settings = settings.model_copy(
-        update={"answer": settings.answer.model_copy(update={"check_answer_kind": False})}
-    )
+    update: dict[str, object] = {"check_answer_kind": False}
+    if max_words is not None:
+        update["max_answer_words"] = max_words
+    settings = settings.model_copy(update={"answer": settings.answer.model_copy(update=update)})
     engine = open_index(index, settings)
     ENGINE["engine"] = engine
     idf = idf_of(engine.index)
     rows = []
     k, of = shard
-    for n, item in enumerate(load_gold(gold), start=1):
+    numbered = list(enumerate(load_gold(gold), start=1))
+    for n, item in reversed(numbered) if reverse else numbered:
         if (n - 1) % of != k:
             continue  # another process answers it (--shard)
         started = time.perf_counter()
@@ -276,6 +283,9 @@ def main() -> int:
         "without it (needs the questions answered in this run, not read from --cache)",
     )
     ap.add_argument("--shard", default="0/1", help="K/N: answer every N-th question from the K-th (0-based)")
+    ap.add_argument("--reverse", action="store_true", help="answer the shard's questions last first")
+    ap.add_argument("--max-words", type=int, help="answer.max_answer_words for this run")
+    ap.add_argument("--novelty", type=float, help="answer.extractive.NOVELTY for this run")
     ap.add_argument(
         "--merge", type=Path, nargs="+", help="the .partial.jsonl files of shards to merge (no answering)"
     )
@@ -295,6 +305,17 @@ def main() -> int:
                         except EOFError:
                             break
                         ANSWERS[question] = (answer, feats)
+        # the kind asked for is read again from each kept answer, so that a change to the kind
+        # rules is measured without answering the questions again
+        from rag_council.answer.decide import missing_kind
+
+        questions = {item.id: item.question for item in load_gold(args.gold)}
+        for row in by_id.values():
+            if row.get("features"):
+                row["features"]["missing_kind"] = missing_kind(questions[row["id"]], row["answer"]) or ""
+        for question, (answer, feats) in list(ANSWERS.items()):
+            if feats:
+                feats["missing_kind"] = missing_kind(question, answer.text) or ""
         order = {item.id: n for n, item in enumerate(load_gold(args.gold))}
         rows = sorted(by_id.values(), key=lambda r: order.get(r["id"], 10**6))
         missing = len(order) - len(rows)
@@ -308,10 +329,14 @@ def main() -> int:
         rows = json.loads(args.cache.read_text())
     else:
         k, of = (int(x) for x in args.shard.split("/"))
-        partial = args.cache.with_suffix(f".{k}of{of}.partial.jsonl")
+        partial = args.cache.with_suffix(f".{k}of{of}{'r' if args.reverse else ''}.partial.jsonl")
         partial.unlink(missing_ok=True)
         partial.with_suffix(".pickle").unlink(missing_ok=True)
-        rows = collect(args.gold, args.index, partial, (k, of))
+        if args.novelty is not None:
+            import rag_council.answer.extractive as extractive
+
+            extractive.NOVELTY = args.novelty
+        rows = collect(args.gold, args.index, partial, (k, of), args.reverse, args.max_words)
         args.cache.write_text(json.dumps(rows))
     text = report(rows)
     args.out.write_text(text, encoding="utf-8")

@@ -158,7 +158,7 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"\bvot(?:e|es|ed|ing)\b.*\b(?:result|results|member by member|for and against|how many|"
-            r"who)\b|\b(?:how many|which|who)\b.*\bvot(?:e|ed|es)\b",
+            r"who)\b|\b(?:how many|which|who)\b.*\bvoted\b",
             re.I,
         ),
         "a list of votes",

@@ -27,7 +27,7 @@ from rag_council.types import Hit
 __all__ = ["ExtractiveGenerator", "anchors_decline", "missing_anchors"]
 
 # Weight of the question's words a sentence adds to those already said (see select).
-NOVELTY = 0.15
+NOVELTY = 0.0
 
 _BULLET = re.compile(r"^\s*(?:[-•*·o▪]|\d{1,2}[.)])\s+")
 

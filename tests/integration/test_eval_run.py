@@ -21,12 +21,16 @@ FLOORS = [
     "hit@5=0.88",  # 0.899
     "hit@10=0.92",  # 0.935
     "mrr=0.74",  # 0.755
-    "citation_hit=0.77",  # 0.797
-    "citation_recall=0.94",  # 0.968
-    "citation_precision=0.94",  # 0.968
-    "abstention_f1=0.38",  # 0.439 (answers lacking the asked-for amount/number/date decline)
-    "false_abstention_rate=0.06",  # 0.029 (a ceiling)
-    "key_fact_recall=0.52",  # 0.546
+    # issue 12 (evals/answers_report.md, 212 questions, 74 unanswerable): the decision step and the
+    # 80-word answers. Citation hit and key facts fell (0.797 -> 0.754, 0.546 -> 0.499; 0.783 and 0.546 with a 120-word budget), so
+    # their floors are lower than before; abstention's rose.
+    "citation_hit=0.72",  # 0.754
+    "citation_recall=0.93",  # 0.951
+    "citation_precision=0.93",  # 0.951
+    "abstention_f1=0.50",  # 0.541 cross-validated (was 0.375 on the same 212 questions)
+    "false_abstention_rate=0.07",  # 0.051 (a ceiling)
+    "key_fact_recall=0.47",  # 0.499
+    "answer_words_p50=85",  # 70 (a ceiling; was 88)
     "support.accuracy=0.80",  # 0.824
     "support.precision=0.78",  # 0.805
     "support.recall=0.82",  # 0.849

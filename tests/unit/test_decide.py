@@ -63,6 +63,8 @@ def hit(text: str, dense: float = 0.6) -> Hit:
             "The committee voted by majority. [1]",
             "a list of votes",
         ),
+        # "could remote attendees vote?" asks whether they may, not for a vote's results
+        ("Who joined remotely, and could remote attendees vote?", "Two officers joined remotely. [1]", None),
         # amounts, numbers and dates as before (rag_council.answer.kind)
         ("How much funding did the pilot get?", "The pilot was reviewed. [1]", "an amount"),
         ("When was the training session held?", "It was held on 3 October 2023. [1]", None),
