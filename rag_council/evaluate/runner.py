@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from rag_council.evaluate import metrics as M
 from rag_council.evaluate.gold import UNANSWERABLE, GoldError, GoldItem, load_gold
 from rag_council.evaluate.support_pairs import score_pairs
+from rag_council.evaluate.timeline import score_timeline
+from rag_council.index import Index
 from rag_council.types import Answer
 from rag_council.verify.support import LexicalSupportChecker, SupportChecker, Verdict
 
@@ -30,6 +32,7 @@ class Answerer(Protocol):
     the answer's own passages hold no gold quote). `rag_council.Engine` is one."""
 
     retriever: Retriever
+    index: Index  # timelines are scored on the index's records
 
     def ask(self, question: str) -> Answer: ...
 
@@ -322,6 +325,10 @@ def evaluate(
             if r.failures
         ],
     }
+    if any("timeline" in i.extra or "as_at" in i.extra for i in items):
+        # Timeline and "as at" questions are also scored on the order and dates of what the
+        # records say (rag_council.evaluate.timeline), the "as at" ones on the answers above.
+        report["timeline"] = score_timeline(engine, items, {r.item.id: r.answer for r in results})
     pairs_path = Path(support_pairs) if support_pairs else None
     if pairs_path is None and gold_path is not None and (gold_path.parent / "support_pairs.jsonl").is_file():
         pairs_path = gold_path.parent / "support_pairs.jsonl"

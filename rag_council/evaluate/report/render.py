@@ -128,6 +128,21 @@ def render_markdown(
         "![latency](latency.svg)",
         "",
     ]
+    tl = r.get("timeline")
+    if tl:
+        t, a = tl["timeline"], tl["as_at"]
+        lines += [
+            '## Timelines and "as at" questions',
+            "",
+            f"{t['questions']} timeline questions, scored on the records listed (`rag_council.evaluate.timeline`): "
+            f"expected entries found {fmt(t['found'])}, with the right date {fmt(t['date'])} and kind {fmt(t['kind'])}, "
+            f"exact quotes {fmt(t['exact'])}, in the expected order {fmt(t['order'])}, dates ascending "
+            f"{fmt(t['ascending'])}, citations valid {fmt(t['cited'])}.",
+            f'{a["questions"]} "as at" questions: answered {fmt(a["answered"])}, citations dated on or before '
+            f"the date asked {fmt(a['within'])}, later records said to exist when they do {fmt(a['later_said'])}, "
+            f'question read as "as at" {fmt(a["read_as_at"])}.',
+            "",
+        ]
     support = r.get("support")
     if support:
         lines += [

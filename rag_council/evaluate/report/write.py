@@ -78,6 +78,14 @@ def summary(report: dict[str, Any]) -> str:
             f"support checker ({support['checker']}) on {support['pairs']} pairs: accuracy {fmt(support['accuracy'])}, "
             f"precision {fmt(support['precision'])}, recall {fmt(support['recall'])}"
         )
+    tl = report.get("timeline")
+    if tl:
+        t, a = tl["timeline"], tl["as_at"]
+        lines.append(
+            f"timelines ({t['questions']}): entries found {fmt(t['found'])}, dates {fmt(t['date'])}, kinds "
+            f"{fmt(t['kind'])}, order {fmt(t['order'])}; as at ({a['questions']}): answered {fmt(a['answered'])}, "
+            f"cited within the date {fmt(a['within'])}, later records said {fmt(a['later_said'])}"
+        )
     if report.get("failures"):
         lines.append(f"{len(report['failures'])} questions with failures; see report.md")
     diff = [
