@@ -27,6 +27,7 @@ for _key in [k for k in os.environ if k.startswith("RAG_COUNCIL_")]:
 
 import pytest  # noqa: E402
 
+_TESTS = Path(__file__).resolve().parent
 _SLOW_FOLDERS = ("integration", "browser")
 
 
@@ -34,8 +35,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Slow by folder: everything under tests/integration and tests/browser (real models, real
     servers, a real browser) is marked `slow`, so `make test-fast` runs only the unit tests."""
     for item in items:
-        parts = Path(str(item.fspath)).parts
-        if any(folder in parts for folder in _SLOW_FOLDERS):
+        where = Path(str(item.fspath)).resolve().relative_to(_TESTS).parts
+        if where and where[0] in _SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
 
 from rag_council import BUNDLED_CORPUS, HashEmbedder, Settings  # noqa: E402
