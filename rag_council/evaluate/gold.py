@@ -29,6 +29,8 @@ KNOWN_KINDS = (
     "procedure",
     "report",
     "multi_hop",
+    "timeline",  # also scored on the timeline's entries (rag_council.evaluate.timeline)
+    "as_at",  # answered from what the records said at the date asked
     UNANSWERABLE,
 )
 

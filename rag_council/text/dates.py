@@ -96,13 +96,20 @@ def months(text: str) -> set[str]:
     return out
 
 
-def format_date(iso: str) -> str:
-    """'2023-11-14' -> '14 November 2023'; anything else is returned as it is."""
+def format_date(iso: str, day: bool = True) -> str:
+    """'2023-11-14' -> '14 November 2023' ('November 2023' with day=False); anything else is
+    returned as it is."""
     try:
-        day = dt.date.fromisoformat(iso)
+        when = dt.date.fromisoformat(iso)
     except ValueError:
         return iso
-    return f"{day.day} {MONTHS[day.month - 1].capitalize()} {day.year}"
+    month = f"{MONTHS[when.month - 1].capitalize()} {when.year}"
+    return f"{when.day} {month}" if day else month
+
+
+def month_text(iso: str) -> str:
+    """'2024-09-01' -> 'September 2024'."""
+    return format_date(iso, day=False)
 
 
 # --- periods a question names ----------------------------------------------------------------

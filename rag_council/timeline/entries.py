@@ -22,7 +22,8 @@ from typing import Any
 
 from rag_council.index.records import RecordStore
 from rag_council.text import STOPWORDS, stem, words
-from rag_council.timeline.status import DocumentStatus, document_statuses, month_text
+from rag_council.text.dates import month_text
+from rag_council.timeline.status import DocumentStatus, document_statuses
 from rag_council.types import Chunk, Filters, Record, Span, format_date
 
 KINDS = ("decided", "recommended", "reported", "asked", "answered", "approved", "due for review", "draft")

@@ -14,7 +14,6 @@ one status, listing both files.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -48,15 +47,6 @@ def month_date(text: str) -> str:
         year = m.group(2) if len(m.group(2)) == 4 else "20" + m.group(2)
         return f"{year}-{int(m.group(1)):02d}-01"
     return ""
-
-
-def month_text(iso: str) -> str:
-    """'2024-09-01' -> 'September 2024'."""
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{MONTHS[day.month - 1].capitalize()} {day.year}"
 
 
 @dataclass
