@@ -140,7 +140,9 @@ class Engine:
                 notice="question too long",
             )
             return
-        recorded = answer_from_records(self.index, q, filters)  # issue 12: answers from the records
+        recorded = (  # issue 12: answers from the records when the question asks for one
+            answer_from_records(self.index, q, filters) if self.settings.answer.from_records else None
+        )
         if (
             recorded is not None
             and not (answer := self.check(question, recorded.text, recorded.passages)).abstained
@@ -196,7 +198,15 @@ class Engine:
         answer.retrieved = hits  # as retrieved; the citations hold the wider passages read
         # The decision to answer is its own step (rag_council.answer.decide).
         decision = (
-            decide(q, passages, answer.text, index=self.index, settings=self.settings.answer)
+            decide(
+                q,
+                passages,
+                answer.text,
+                index=self.index,
+                settings=self.settings.answer,
+                # the checked text's markers number its citations, not the passages given
+                cited=self._numbered(answer),
+            )
             if self.settings.answer.check_answer_kind
             else None
         )
@@ -221,6 +231,12 @@ class Engine:
         wrote each sentence), and the call's result on `answer.generation`."""
         answer.generation = result
         return result.annotate(answer)
+
+    @staticmethod
+    def _numbered(answer: Answer) -> list[Hit]:
+        """The passages a checked answer's markers number: `cite` renumbers the markers 1..n in
+        the order of the citations, so [n] is the n-th citation's chunk."""
+        return [Hit(c.chunk, 1.0, c.marker) for c in sorted(answer.citations, key=lambda c: c.marker)]
 
     def passages(self, hits: list[Hit]) -> list[Hit]:
         """What the generator reads: the hits, each with its neighbours in the same section

@@ -228,6 +228,11 @@ class AnswerSettings(BaseModel):
         0.42, description="a sentence is used in an extractive answer only above this relevance"
     )
     max_sentences: int = Field(4, ge=1, le=12, description="sentences in an extractive answer")
+    from_records: bool = Field(
+        True,
+        description="answer from the council's records (resolutions, attendance, public questions, document "
+        "details; rag_council.answer.records) when the question asks for one; false: always from passages",
+    )
     max_answer_words: int = Field(
         80,
         ge=10,

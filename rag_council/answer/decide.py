@@ -337,24 +337,60 @@ def relevance(passages: list[Hit]) -> float:
 
 
 def features(
-    question: str, passages: list[Hit], draft: str, idf: Mapping[str, float] | None = None
+    question: str,
+    passages: list[Hit],
+    draft: str,
+    idf: Mapping[str, float] | None = None,
+    cited: list[Hit] | None = None,
 ) -> dict[str, float | str | list[str]]:
-    """Everything the decision reads, for the decision and for tuning it."""
+    """Everything the decision reads, for the decision and for tuning it. `cited`: the passages
+    the draft's markers number ([n] is cited[n-1]) when they are not `passages` (a checked
+    answer's markers are renumbered to its citations)."""
     text = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", draft)
     cov, missing = coverage(question, text, idf)
-    cited = sorted(
+    numbered = passages if cited is None else cited
+    markers = sorted(
         {int(n) for m in re.finditer(r"\[(\d+(?:\s*,\s*\d+)*)\]", draft) for n in m.group(1).split(",")}
     )
-    cited_hits = [passages[n - 1] for n in cited if 0 < n <= len(passages)]
+    cited_hits = [numbered[n - 1] for n in markers if 0 < n <= len(numbered)]
     years = [a for a in question_anchors(question) if re.fullmatch(r"(?:19|20)\d\d", a)]
     return {
         "missing_anchors": missing_anchors(question, passages),
         "missing_cited_years": [y for y in years if cited_hits and y in missing_anchors(y, cited_hits)],
+        "figure_without_year": figure_without_year(question, text, cited_hits, years),
         "missing_kind": missing_kind(question, text) or "",
         "coverage": cov,
         "missing_terms": missing,
         "relevance": relevance(passages),
     }
+
+
+def _year_forms(year: str) -> list[str]:
+    """'2022' and the financial years that hold it: '2021-22', '2022-23', '2021/22', '2022/2023'..."""
+    y = int(year)
+    forms = [year]
+    for a, b in ((y - 1, y), (y, y + 1)):
+        forms += [f"{a}-{b % 100:02d}", f"{a}/{b % 100:02d}", f"{a}-{b}", f"{a}/{b}", f"{a} to {b}"]
+    return forms
+
+
+def figure_without_year(question: str, text: str, cited: list[Hit], years: list[str]) -> list[str]:
+    """For a question asking for a figure (how many, how much, what percentage) in a year: the
+    years whose figure the answer does not give. A council's figures are stated with the period
+    they belong to ("36 complaints between April 2015 and December 2016"), so the answer's own
+    sentences must name the year (or a financial year holding it), or cite papers of that year or
+    the next (a year's figures are reported after it ends); a figure from papers years away
+    answers another question."""
+    asked = asked_kind(question)
+    if not years or asked is None or asked[0] == "a date" or not cited:
+        return []
+    said = text.lower()
+    dates = {str(h.chunk.meta.get("date", ""))[:4] for h in cited}
+
+    def reported(year: str) -> bool:
+        return year in dates or str(int(year) + 1) in dates
+
+    return [y for y in years if not reported(y) and not any(f in said for f in _year_forms(y))]
 
 
 def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules: bool = True) -> Decision:
@@ -369,6 +405,9 @@ def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules:
     if rules and params.cited_years and feats.get("missing_cited_years"):
         names = ", ".join(f"“{m}”" for m in feats["missing_cited_years"])  # type: ignore[union-attr]
         return Decision(False, f"{CLOSEST} that answer it do not mention {names}", score, nums)
+    if rules and params.cited_years and feats.get("figure_without_year"):
+        names = ", ".join(f"“{m}”" for m in feats["figure_without_year"])  # type: ignore[union-attr]
+        return Decision(False, f"{CLOSEST} give figures for other years than {names}", score, nums)
     if rules and feats["missing_kind"]:
         kind = str(feats["missing_kind"])
         what = kind.split(" ", 1)[-1]
@@ -390,6 +429,7 @@ def decide(
     judge: Callable[[str, list[Hit]], float] | None = None,
     judge_threshold: float = 0.5,
     settings: object | None = None,
+    cited: list[Hit] | None = None,
 ) -> Decision:
     """Answer `question` with `draft` (written from `passages`), or decline and say why.
     `index` (an rag_council.index.Index) gives the word rarities the score weighs by; `judge`
@@ -398,7 +438,7 @@ def decide(
     if judge is None and getattr(settings, "verify", "off") == "local":
         judge = local_judge(settings.local)  # type: ignore[union-attr]
     idf = idf_of(index) if index is not None else None
-    decision = decide_from(features(question, passages, draft, idf), params)
+    decision = decide_from(features(question, passages, draft, idf, cited), params)
     if decision.answer and judge is not None:
         p = judge(question, passages)
         feats = {**decision.features, "judge": p}

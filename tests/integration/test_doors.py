@@ -6,6 +6,7 @@ login (no key on a network address: refused; no key or a wrong one: 401; /source
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import subprocess
 import sys
 
@@ -118,6 +119,13 @@ def test_a_network_address_without_a_key_is_refused(corpus_settings):
     )
 
 
+def run_apart(coroutine):
+    """Run the client in a thread of its own: an earlier test (Playwright's sync API, Gradio)
+    may leave an event loop running in this one, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def mcp_calls(server) -> tuple[list, object, object]:
     async def go():
         async with Client(server, read_timeout_seconds=300) as client:
@@ -128,7 +136,7 @@ def mcp_calls(server) -> tuple[list, object, object]:
             )
             return tools, asked, found
 
-    return asyncio.run(go())
+    return run_apart(go())
 
 
 def check_mcp(tools, asked, found) -> None:

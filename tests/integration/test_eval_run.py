@@ -17,13 +17,18 @@ GOLD = ROOT / "evals" / "gold.jsonl"
 # Floors for `make test`, set a little below what the extractive answerer measured on the
 # bundled corpus (see evals/README.md for the figures). Raise them as the system improves.
 FLOORS = [
-    "hit@1=0.65",  # measured 0.667 (issue 5: hybrid + question understanding + lexical rerank)
-    "hit@5=0.88",  # 0.899
-    "hit@10=0.92",  # 0.935
-    "mrr=0.74",  # 0.755
+    # Measured on the 230 questions (the 166 of issue 5 give 0.667 / 0.899 / 0.935 / 0.755 as
+    # before; the 18 timeline and "as at" questions are harder to retrieve a single passage for).
+    "hit@1=0.62",  # 0.635
+    "hit@5=0.84",  # 0.859
+    "hit@10=0.88",  # 0.897
+    "mrr=0.70",  # 0.721
     # issue 12 (evals/answers_report.md, 212 questions, 74 unanswerable): the decision step and the
     # 80-word answers. Citation hit and key facts fell (0.797 -> 0.754, 0.546 -> 0.499; 0.783 and 0.546 with a 120-word budget), so
     # their floors are lower than before; abstention's rose.
+    # Measured with everything merged (records answers, timelines; 230 questions): citation hit
+    # 0.744, recall 0.961, precision 0.947, abstention F1 0.531, false abstention 0.058, key facts
+    # 0.530, answer words p50 71.
     "citation_hit=0.72",  # 0.754
     "citation_recall=0.93",  # 0.951
     "citation_precision=0.93",  # 0.951

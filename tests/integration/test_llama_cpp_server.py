@@ -44,6 +44,11 @@ def check_answer(answer: Answer) -> None:
     assert all(claim.supported for claim in answer.claims if claim.text in answer.text)
 
 
+def without_records(settings: Settings) -> Settings:
+    """These tests are about the generator: the question goes to it, not to the records."""
+    return settings.model_copy(update={"answer": settings.answer.model_copy(update={"from_records": False})})
+
+
 def test_the_openai_generator_streams_from_a_llama_cpp_server(llama, corpus_engine, corpus_settings):
     settings = corpus_settings.model_copy(
         update={
@@ -54,6 +59,7 @@ def test_the_openai_generator_streams_from_a_llama_cpp_server(llama, corpus_engi
             )
         }
     )
+    settings = without_records(settings)  # the generator writes the answer, not the records
     generator = make_generator(settings, corpus_engine.index.embedder, "openai")
     engine = Engine(settings, corpus_engine.index, corpus_engine.retriever, generator)
     answers = list(engine.stream(QUESTION))
@@ -70,6 +76,7 @@ def test_ask_with_generator_openai_on_the_command_line(llama, corpus_engine, cor
     env = child_env(
         RAG_COUNCIL_INDEX_ROOT=str(corpus_settings.index_root),
         RAG_COUNCIL_ANSWER__OPENAI__BASE_URL=llama,
+        RAG_COUNCIL_ANSWER__FROM_RECORDS="false",  # the generator writes the answer, not the records
         **{f"RAG_COUNCIL_ANSWER__OPENAI__{k.upper()}": str(v) for k, v in OPENAI.items()},
     )
     run = subprocess.run(
@@ -128,7 +135,12 @@ def test_a_llama_index_llm_on_the_server_writes_checked_answers(llama, corpus_en
                     text += piece
                     yield CompletionResponse(text=text, delta=piece)
 
-    engine = corpus_engine.with_generator(LlamaIndexGenerator(ServerLLM(), max_passages=2, passage_chars=450))
+    engine = Engine(
+        without_records(corpus_engine.settings),
+        corpus_engine.index,
+        corpus_engine.retriever,
+        LlamaIndexGenerator(ServerLLM(), max_passages=2, passage_chars=450),
+    )
     answer = engine.ask(QUESTION)
     assert engine.generator.name == "llama-index"
     check_answer(answer)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rag_council.answer import local_problem
+from rag_council.engine import Engine
 from rag_council.testing import GeneratorContract
 from rag_council.text import find_span
 from tests.schema import check_record
@@ -19,7 +20,13 @@ def local_engine(corpus_engine):
     problem = local_problem(corpus_engine.settings)
     if problem:
         pytest.skip(f"local generator unavailable: {problem}")
-    return corpus_engine.with_generator("local")
+    # The model writes the answer (not the records: see answer.from_records).
+    settings = corpus_engine.settings.model_copy(
+        update={"answer": corpus_engine.settings.answer.model_copy(update={"from_records": False})}
+    )
+    return Engine(
+        settings, corpus_engine.index, corpus_engine.retriever, corpus_engine.generator
+    ).with_generator("local")
 
 
 def test_the_local_model_streams_a_checked_cited_answer(local_engine):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag_council import Filters
+from rag_council import Engine, Filters
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,12 @@ def test_explicit_filters_win_over_the_question(corpus_engine):
 
 
 def test_the_passages_read_are_exact_spans_with_their_quotes(corpus_engine):
-    answer = corpus_engine.ask("What did the scrutiny committee decide about co-opted members?")
+    # From the passages (a records answer cites the record's own spans, not widened passages).
+    settings = corpus_engine.settings.model_copy(
+        update={"answer": corpus_engine.settings.answer.model_copy(update={"from_records": False})}
+    )
+    engine = Engine(settings, corpus_engine.index, corpus_engine.retriever, corpus_engine.generator)
+    answer = engine.ask("What did the scrutiny committee decide about co-opted members?")
     assert answer.citations
     widened = 0
     for citation in answer.citations:

@@ -141,3 +141,24 @@ def test_a_judge_can_veto_an_answer_and_its_probability_is_read_from_logprobs():
         ]
     }
     assert yes_probability(reply) == pytest.approx(0.091, abs=0.01)
+
+
+def test_a_figure_for_another_year_does_not_answer_a_question_about_a_year():
+    from rag_council.answer.decide import figure_without_year
+    from rag_council.types import Chunk, Hit
+
+    chunk = Chunk("c1", "d1", "report.txt", "t", 0, 1, 0, meta={"date": "2017-07-20"})
+    cited = [Hit(chunk, 0.8, 1)]
+    q = "How many complaints about children's social care did the council receive in 2022?"
+    other = "Children's Social Care received a total of 36 complaints between April 2015 and December 2016."
+    assert figure_without_year(q, other, cited, ["2022"]) == ["2022"]
+    assert figure_without_year(q, "In 2022-23 it received 41 complaints.", cited, ["2022"]) == []
+    assert figure_without_year(q, "In 2022 it received 41 complaints.", cited, ["2022"]) == []
+    # A passage from a meeting of that year may say "this year": its date stands for the year.
+    dated = [Hit(Chunk("c2", "d2", "r.txt", "t", 0, 1, 0, meta={"date": "2022-03-01"}), 0.8, 1)]
+    assert figure_without_year(q, "This year 41 complaints were received.", dated, ["2022"]) == []
+    # Papers of the following year report the year's figures (an annual report of 2016-17, July 2017).
+    q2017 = "How many foster carer households did Herefordshire have at the end of 2016-17?"
+    assert figure_without_year(q2017, "There were 94 households.", cited, ["2016"]) == []
+    # Not a figure question: the rule does not apply.
+    assert figure_without_year("Who chaired the meeting in 2022?", other, cited, ["2022"]) == []

@@ -1,6 +1,7 @@
 """The MCP server's tools, through the SDK's own client connected in-process (fakes underneath)."""
 
 import asyncio
+import concurrent.futures
 import json
 from pathlib import Path
 
@@ -26,6 +27,13 @@ def engine(settings: Settings, tmp_path: Path):
     return open_index(None, settings, embedder=HashEmbedder())
 
 
+def run_apart(coroutine):
+    """Run the client in a thread of its own: an earlier test (Playwright's sync API, Gradio)
+    may leave an event loop running in this one, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def call(engine, calls):
     async def go():
         async with Client(build_mcp(engine)) as client:
@@ -33,7 +41,7 @@ def call(engine, calls):
             results = [await client.call_tool(name, args) for name, args in calls]
             return tools.tools, results
 
-    return asyncio.run(go())
+    return run_apart(go())
 
 
 def test_tools_are_listed_with_what_they_return(engine):
