@@ -7,7 +7,6 @@ import hashlib
 import http.server
 import json
 import threading
-import time
 
 import pytest
 
@@ -156,13 +155,12 @@ def test_streaming_shows_text_before_the_checked_answer():
     assert final.timings["first_token_s"] <= final.timings["answer_s"]
 
 
-def test_checking_extractive_answers_is_fast():
+def test_quoted_sentences_are_checked_as_verbatim_quotes():
+    # The passages' own sentences take the cheap path (found verbatim), not the support checker;
+    # how fast that is belongs in a benchmark (bench/), not in a timed test.
     reply = "\n".join(f"{t.splitlines()[1]} [{n}]" for n, t in enumerate([TRANSPORT, LIBRARY, APOLOGIES], 1))
-    started = time.perf_counter()
-    for _ in range(20):
-        answer, _ = ask(reply)
-    assert (time.perf_counter() - started) / 20 < 0.1
-    assert all(c.check == "verbatim quote" for c in answer.claims)
+    answer, _ = ask(reply)
+    assert answer.claims and all(c.check == "verbatim quote" and c.supported for c in answer.claims)
 
 
 def test_available_generators_and_selection(monkeypatch):
