@@ -13,26 +13,9 @@ import sys
 from pathlib import Path
 
 from rag_council.evaluate.metrics import answer_words, percentile
+from rag_council.evaluate.runner import METRICS
 
-ROWS = (
-    "questions",
-    "hit@1",
-    "hit@5",
-    "hit@10",
-    "mrr",
-    "citation_hit",
-    "citation_hit_answered",
-    "citation_recall",
-    "citation_precision",
-    "abstention_precision",
-    "abstention_recall",
-    "abstention_f1",
-    "false_abstention_rate",
-    "answered_rate",
-    "key_fact_recall",
-    "answer_words_p50",
-    "answer_words_p95",
-)
+ROWS = ("questions", *METRICS)  # the runner's own metrics, in report order
 
 
 def load(directory: Path) -> tuple[dict, list[dict]]:

@@ -4,7 +4,6 @@ with the gaps said and each entry's cited quote one click away (the same entries
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from typing import Any
 
@@ -13,7 +12,7 @@ import gradio as gr
 from rag_council.timeline import TimelineEntry, group_by_meeting, timeline
 from rag_council.timeline.entries import gap_between
 
-from .chat import ALL
+from .chat import ALL, parse_filters
 from .context import AppContext
 from .render import _passage
 
@@ -26,16 +25,6 @@ CSS = """
 .timeline .status { color: #8250df; font-size: 0.85em; margin-left: 4px; }
 .timeline .note { color: #57606a; font-size: 0.85em; margin-left: 12em; }
 """
-
-
-def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise gr.Error(f"'{value}' is not a date: use YYYY-MM-DD.") from None
 
 
 def timeline_html(topic: str, entries: list[TimelineEntry]) -> str:
@@ -106,11 +95,11 @@ def build_timeline_tab(ctx: AppContext) -> None:
             passage = gr.HTML(entry_passage_html([], None), elem_id="timeline-passage")
 
     def show(text: str, a: str, b: str, c: str) -> tuple[Any, ...]:
-        entries = (
-            timeline(ctx.engine.index, text, _date(a), _date(b), None if c in (None, ALL) else c)
-            if text.strip()
-            else []
-        )
+        try:
+            f = parse_filters(c, "", a, b)  # the chat tab's reading of the same controls
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
+        entries = timeline(ctx.engine.index, text, f.since, f.until, f.committee) if text.strip() else []
         return (
             entries,
             timeline_html(text, entries),

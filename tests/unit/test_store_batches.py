@@ -6,28 +6,7 @@ import pytest
 
 from rag_council.index.store import ChromaStore, MemoryStore
 from rag_council.settings import StoreSettings
-from rag_council.types import Chunk
-
-
-def _chunk(i: int, **meta) -> Chunk:
-    return Chunk(
-        f"c{i}",
-        "d1",
-        "doc.txt",
-        f"text {i}",
-        i * 10,
-        i * 10 + 5,
-        i,
-        title="T",
-        section="S",
-        page=i,
-        meta=meta,
-    )
-
-
-def _vec(*xs: float) -> np.ndarray:
-    v = np.array(xs + (0.0,) * (4 - len(xs)), dtype=np.float32)
-    return v / np.linalg.norm(v)
+from rag_council.testing.contracts import _chunk, _vec  # the store contract's own samples
 
 
 @pytest.fixture(params=["memory", "chroma"])
