@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag_council.index.records import records_of
 from rag_council.ingest.cleaning import OffsetMap
 from rag_council.ingest.council import find_date
 from rag_council.text import MONTHS, content_terms, sentence_spans
@@ -155,21 +155,10 @@ def read_question(question: str, committees: set[str]) -> _Asked | None:
 
 # --- the records of an index -------------------------------------------------------------
 
-_cache: dict[tuple[str, frozenset[str]], list[Record]] = {}
-_cache_lock = threading.Lock()
-
 
 def index_records_list(index: Any) -> list[Record]:
-    """All records of the documents in `index` (cached per index state)."""
-    from rag_council.index.records import index_records
-
-    documents = {r.doc_id: r.name for r in index.records()}
-    key = (str(index.directory), frozenset(documents))
-    with _cache_lock:
-        if key not in _cache:
-            store = index_records(index.directory, documents)
-            _cache[key] = store.list(doc_ids=documents)
-        return _cache[key]
+    """All records of the documents in `index` (rag_council.index.records.records_of)."""
+    return records_of(index)
 
 
 def _in_filters(record: Record, filters: Filters | None) -> bool:

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from rag_council.ingest.records import EXTRACTOR_VERSION, extract_records
 from rag_council.types import Document, Record, Span
@@ -226,3 +227,30 @@ def index_records(directory: Path, documents: dict[str, str]) -> RecordStore:
             if doc is not None:
                 store.write(doc)
     return store
+
+
+_READ: dict[tuple[str, tuple[str, ...], str | None], tuple[float, list[Record]]] = {}
+
+
+def records_of(index: Any, kind: str | None = None) -> list[Record]:
+    """The records of the documents now in `index` (an Index), of one `kind` or all: filled in
+    for documents ingested before records existed, and cached until the store file or the
+    index's documents change. The one way answers, notes and timelines read the records."""
+    documents = {r.doc_id: r.name for r in index.records()}
+    path = Path(index.directory) / FILE_NAME
+    key = (str(path), tuple(sorted(documents)), kind)
+
+    def mtime() -> float:
+        return path.stat().st_mtime if path.exists() else 0.0
+
+    with _lock:
+        hit = _READ.get(key)
+    if hit is not None and hit[0] == mtime():
+        return list(hit[1])
+    store = index_records(index.directory, documents)
+    found = store.list(kind=kind, doc_ids=documents)
+    with _lock:
+        if len(_READ) > 32:
+            _READ.clear()
+        _READ[key] = (mtime(), found)
+    return list(found)

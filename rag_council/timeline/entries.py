@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag_council.index.records import RecordStore
+from rag_council.index.records import records_of
 from rag_council.text import STOPWORDS, stem, words
 from rag_council.text.dates import month_text
 from rag_council.timeline.status import DocumentStatus, document_statuses
@@ -128,21 +128,9 @@ class ChunkLocator:
         )
 
 
-_CACHE: dict[tuple[str, float, tuple[str, ...], str | None], list[Record]] = {}
-
-
 def index_records(index: Any, kind: str | None = None) -> list[Record]:
-    """The records of the documents now in `index` (from its records store; read again when
-    the store file or the index's documents change)."""
-    store = RecordStore.at(index.directory)
-    ids = tuple(r.doc_id for r in index.records())
-    mtime = store.path.stat().st_mtime if store.path.exists() else 0.0
-    key = (str(store.path), mtime, ids, kind)
-    if key not in _CACHE:
-        if len(_CACHE) > 16:
-            _CACHE.clear()
-        _CACHE[key] = store.list(kind=kind, doc_ids=ids)
-    return list(_CACHE[key])
+    """The records of the documents now in `index` (rag_council.index.records.records_of)."""
+    return records_of(index, kind)
 
 
 def topic_stems(topic: str) -> list[str]:
