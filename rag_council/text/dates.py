@@ -107,6 +107,22 @@ def format_date(iso: str, day: bool = True) -> str:
     return f"{when.day} {month}" if day else month
 
 
+_NUM_MONTH_YEAR = re.compile(r"\b(\d{1,2})/(\d{2}|\d{4})\b")
+
+
+def month_start(text: str) -> str:
+    """The first month a text names, as the ISO date of its first day: 'September 2024' ->
+    '2024-09-01'; 'Version 1 – 11/20' -> '2020-11-01'; '' when it names none."""
+    m = MONTH_YEAR.search(text)
+    if m:
+        return f"{m.group(2)}-{month_number(m.group(1)):02d}-01"
+    m = _NUM_MONTH_YEAR.search(text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        year = m.group(2) if len(m.group(2)) == 4 else "20" + m.group(2)
+        return f"{year}-{int(m.group(1)):02d}-01"
+    return ""
+
+
 def month_text(iso: str) -> str:
     """'2024-09-01' -> 'September 2024'."""
     return format_date(iso, day=False)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag_council.text import MONTHS
+from rag_council.text.dates import month_start
 from rag_council.types import Record, format_date
 
 # Document types (records' notes["type"]) whose status is followed over time.
@@ -28,25 +28,11 @@ _NOISE = re.compile(
     r"|\b(?:19|20)\d\d\s*(?:[-–/]|to)?\s*(?:(?:19|20)?\d\d)?\b|[^a-z ]",
     re.I,
 )
-_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)\b", re.I)
-_NUM_MONTH_YEAR = re.compile(r"\b(\d{1,2})/(\d{2}|\d{4})\b")
 
 
 def series_key(title: str) -> str:
     """'Appendix 1: Draft joint carers strategy for Herefordshire 2017 – 2021' -> 'carers strategy'."""
     return " ".join(_NOISE.sub(" ", title.lower()).split())
-
-
-def month_date(text: str) -> str:
-    """'September 2024' -> '2024-09-01'; 'Version 1 – 11/20' -> '2020-11-01'; else ''."""
-    m = _MONTH_YEAR.search(text)
-    if m:
-        return f"{m.group(2)}-{MONTHS.index(m.group(1).lower()) + 1:02d}-01"
-    m = _NUM_MONTH_YEAR.search(text)
-    if m and 1 <= int(m.group(1)) <= 12:
-        year = m.group(2) if len(m.group(2)) == 4 else "20" + m.group(2)
-        return f"{year}-{int(m.group(1)):02d}-01"
-    return ""
 
 
 @dataclass
@@ -194,7 +180,7 @@ def document_statuses(records: list[Record]) -> list[DocumentStatus]:
             draft=r.notes.get("draft") == "yes",
             agreed_by=r.value("agreed_by"),
             review_date=r.value("review_date"),
-            review_iso=month_date(r.value("review_date")),
+            review_iso=month_start(r.value("review_date")),
             report=r.notes.get("report", ""),
         )
         rec = recommendations.get((r.doc_id, status.report))

@@ -11,9 +11,10 @@ from rag_council import BUNDLED_CORPUS, Engine, HashEmbedder, Index, Settings
 from rag_council.answer import make_generator
 from rag_council.index.store import MemoryStore
 from rag_council.retrieve.retrievers import make_retriever
+from rag_council.text.dates import month_start
 from rag_council.timeline.entries import index_records
 from rag_council.timeline.notes import time_notes, timeline_note
-from rag_council.timeline.status import document_statuses, month_date, series_key, statuses_named
+from rag_council.timeline.status import document_statuses, series_key, statuses_named
 from rag_council.timeline.when import as_at, as_at_filters, relative_time, without_before
 from rag_council.types import Answer, Citation, Filters
 
@@ -103,7 +104,7 @@ def test_document_status_series_and_dates():
     assert series_key("Corporate Parenting Strategy 2022 - 2024") == series_key(
         "Corporate parenting strategy"
     )
-    assert month_date("September 2024") == "2024-09-01" and month_date("Version 1 – 11/20") == "2020-11-01"
+    assert month_start("September 2024") == "2024-09-01" and month_start("Version 1 – 11/20") == "2020-11-01"
 
 
 def test_the_corporate_parenting_strategy_2017_is_superseded_by_the_2024_draft(index: Index):
