@@ -57,6 +57,23 @@ def hash_embedder() -> HashEmbedder:
     return HashEmbedder()
 
 
+@pytest.fixture
+def small_engine(settings: Settings, tmp_path: Path):
+    """Make an engine over `docs` (file name -> text) with the hash embedder: the small index
+    the API, MCP and llama-index adapter tests ask."""
+    from rag_council import build_index, open_index
+
+    def make(docs: dict[str, str]):
+        folder = tmp_path / "docs"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in docs.items():
+            (folder / name).write_text(text)
+        build_index([folder], settings, embedder=HashEmbedder())
+        return open_index(None, settings, embedder=HashEmbedder())
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def minilm():
     from rag_council import SentenceTransformerEmbedder

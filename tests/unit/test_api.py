@@ -1,15 +1,12 @@
 """The HTTP API on the app's FastAPI server, with fakes (hash embedder, extractive answers)."""
 
 import json
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from rag_council_app import build_server
 from rag_council_app.api import deltas
 from rag_council_app.auth import Credentials
-
-from rag_council import HashEmbedder, Settings, build_index, open_index
 
 DOCS = {
     "transport.txt": "School transport.\n\nThe committee approved a school transport budget of £4.2 million for 2025/26. "
@@ -20,13 +17,8 @@ QUESTION = "What school transport budget did the committee approve?"
 
 
 @pytest.fixture
-def engine(settings: Settings, tmp_path: Path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text)
-    build_index([folder], settings, embedder=HashEmbedder())
-    return open_index(None, settings, embedder=HashEmbedder())
+def engine(small_engine):
+    return small_engine(DOCS)
 
 
 @pytest.fixture

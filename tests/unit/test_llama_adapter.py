@@ -1,7 +1,6 @@
 """The llama-index doors: retriever, query engine, and any llama-index LLM as the generator."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
@@ -15,7 +14,6 @@ from llama_index.core.vector_stores.types import (
 )
 from pydantic import Field
 
-from rag_council import HashEmbedder, Settings, build_index, open_index
 from rag_council.errors import ConfigError, GeneratorError
 from rag_council.llama_adapter import LlamaIndexGenerator, RagCouncilRetriever, to_filters
 
@@ -55,13 +53,8 @@ class BrokenLLM(ScriptedLLM):
 
 
 @pytest.fixture
-def engine(settings: Settings, tmp_path: Path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text)
-    build_index([folder], settings, embedder=HashEmbedder())
-    return open_index(None, settings, embedder=HashEmbedder())
+def engine(small_engine):
+    return small_engine(DOCS)
 
 
 def test_retriever_gives_text_nodes_with_labels(engine):

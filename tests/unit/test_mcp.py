@@ -3,13 +3,12 @@
 import asyncio
 import concurrent.futures
 import json
-from pathlib import Path
 
 import pytest
 from mcp import Client
 from rag_council_app.mcp_server import build_mcp
 
-from rag_council import HashEmbedder, Settings, build_index, open_index
+from rag_council import Settings
 
 DOCS = {
     "transport.txt": "School transport.\n\nThe committee approved a school transport budget of £4.2 million for 2025/26.",
@@ -18,13 +17,8 @@ DOCS = {
 
 
 @pytest.fixture
-def engine(settings: Settings, tmp_path: Path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text)
-    build_index([folder], settings, embedder=HashEmbedder())
-    return open_index(None, settings, embedder=HashEmbedder())
+def engine(small_engine):
+    return small_engine(DOCS)
 
 
 def run_apart(coroutine):
