@@ -62,6 +62,12 @@ class EmbedderSettings(BaseModel):
     )
     batch_size: int = Field(32, ge=1, description="texts embedded per batch")
     device: str = Field("cpu", description="torch device for the embedder")
+    cache_size: int = Field(
+        20_000,
+        ge=0,
+        description="vectors kept at query time (questions and the answerer's candidate sentences; "
+        "an LRU shared by the engine's threads, ~1.5 kB each for MiniLM); 0: no cache. Ingest never fills it",
+    )
 
 
 class ChunkingSettings(BaseModel):
