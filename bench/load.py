@@ -1,17 +1,28 @@
-"""Load: N concurrent users asking questions through the chat app's real HTTP interface (the
-Gradio API that the browser uses, via gradio_client), on loopback only, with a bounded number
-of users, questions and seconds. Prints p50/p95/max latency, throughput and errors per level.
+"""Load: N concurrent users asking questions through the server's real HTTP interfaces, on
+loopback only, with a bounded number of users, questions and seconds:
 
-    .venv/bin/python bench/load.py [--index default] [--users 1,4,16,64] [--questions 2]
-                                   [--url http://127.0.0.1:PORT/] [--profile-users 16 --profile OUT]
+* `--route gradio`: the chat app's Gradio API that the browser uses (`/respond`, via gradio_client:
+  queue, SSE stream);
+* `--route api`: the HTTP API's `POST /v1/chat/completions` (OpenAI-compatible, not streamed), one
+  httpx client per user;
+* `--route both`: one after the other, each on a server of its own (started fresh, so neither
+  finds the other's answers in the query-time embedding cache).
 
-Without --url it starts `rag-council serve` on a free loopback port (the settings' index and
-answerer; RAG_COUNCIL_INDEX_ROOT picks the index root) and stops it at the end. With
---profile, py-spy (if installed: PATH or --py-spy) samples the server, all threads, while the
---profile-users level runs, and writes a flame graph (SVG) and the top functions (text).
+Prints per level: p50/p95/max latency, throughput, errors, the server's CPU seconds (all its
+threads, from /proc) and this load generator's own, and the load average.
 
-Questions are the gold questions (evals/gold.jsonl), each user asking its own slice in order.
-Asserts nothing; the figures go to bench/README.md ("Load")."""
+    .venv/bin/python bench/load.py [--route gradio|api|both] [--index default] [--users 1,4,16,64]
+                                   [--questions 2] [--url http://127.0.0.1:PORT/]
+                                   [--profile-users 16 --profile OUT]
+
+Without --url it starts `rag-council serve` (the app and the API on one port) on a free loopback
+port (the settings' index and answerer; RAG_COUNCIL_INDEX_ROOT picks the index root) and stops it
+at the end. With --profile, py-spy (PATH or --py-spy) samples the server, all threads, while the
+--profile-users level runs, and writes a flame graph (OUT-ROUTE.svg) and raw stacks (OUT-ROUTE.raw).
+
+Questions are the gold questions (evals/gold.jsonl): each level asks its own slice (no question
+is asked twice on one server), each user its own part of it, in order. Asserts nothing; the
+figures go to bench/README.md ("Load")."""
 
 from __future__ import annotations
 
@@ -63,6 +74,22 @@ def gold_questions(path: Path) -> list[str]:
     return out
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process (all its threads), from /proc; None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def self_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -111,20 +138,38 @@ class Level:
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
     connect: list[float] = field(default_factory=list)
+    server_cpu: float | None = None
+    client_cpu: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)
 
-    def line(self) -> str:
+    def line(self, route: str) -> str:
         n = len(self.latencies)
         rate = n / self.wall if self.wall else 0.0
+        server = f"{self.server_cpu:>8.1f}" if self.server_cpu is not None else f"{'-':>8}"
         return (
-            f"{self.users:>5} {n + len(self.errors):>9} {len(self.errors):>6} "
+            f"{route:>6} {self.users:>5} {n + len(self.errors):>8} {len(self.errors):>6} "
             f"{pct(self.latencies, 0.5):>7.2f} {pct(self.latencies, 0.95):>7.2f} "
             f"{(max(self.latencies) if self.latencies else float('nan')):>7.2f} {rate:>9.2f} {self.wall:>7.1f}"
+            f" {server} {self.client_cpu:>8.1f}   {self.load[0]:.1f}-{self.load[1]:.1f}"
         )
 
 
+HEADER = (
+    "route  users requests errors     p50     p95     max  answers/s  wall s  srv CPU  gen CPU   load avg"
+)
+
+
 def run_level(
-    url: str, users: int, questions: list[str], per_user: int, timeout: float, budget: float
+    url: str,
+    users: int,
+    questions: list[str],
+    per_user: int,
+    timeout: float,
+    budget: float,
+    route: str = "gradio",
 ) -> Level:
+    if route == "api":
+        return run_api_level(url, users, questions, per_user, timeout, budget)
     from gradio_client import Client
 
     level = Level(users)
@@ -169,11 +214,70 @@ def run_level(
     return level
 
 
+def run_api_level(
+    url: str, users: int, questions: list[str], per_user: int, timeout: float, budget: float
+) -> Level:
+    """The same as run_level through the API: each user a thread with its own httpx client,
+    POST /v1/chat/completions, not streamed; an answer is a 200 with content."""
+    import httpx
+
+    level = Level(users)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + budget
+    endpoint = url.rstrip("/") + "/v1/chat/completions"
+
+    def user(i: int) -> None:
+        with httpx.Client(timeout=timeout, trust_env=False) as client:
+            for j in range(per_user):
+                if time.monotonic() > stop_at:
+                    with lock:
+                        level.errors.append("time budget exhausted before asking")
+                    return
+                question = questions[(i * per_user + j) % len(questions)]
+                body = {"model": "rag-council", "messages": [{"role": "user", "content": question}]}
+                t1 = time.perf_counter()
+                try:
+                    r = client.post(endpoint, json=body)
+                    if r.status_code != 200:
+                        raise RuntimeError(f"HTTP {r.status_code}: {r.text[:120]}")
+                    if not r.json()["choices"][0]["message"]["content"]:
+                        raise RuntimeError("empty reply")
+                except Exception as exc:
+                    with lock:
+                        level.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                    continue
+                with lock:
+                    level.latencies.append(time.perf_counter() - t1)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        list(pool.map(user, range(users)))
+    level.wall = time.perf_counter() - started
+    return level
+
+
+def profile(py_spy: str, pid: int, stem: str) -> list[subprocess.Popen]:
+    common = ["-p", str(pid), "-r", "50", "--nonblocking"]
+    return [
+        subprocess.Popen(
+            [py_spy, "record", *common, "-o", f"{stem}.svg", "--threads", "--idle"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [py_spy, "record", *common, "-o", f"{stem}.raw", "-f", "raw"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--url", help="a running app (loopback only); default: start one")
+    parser.add_argument("--url", help="a running server (loopback only); default: start one per route")
+    parser.add_argument("--route", choices=["gradio", "api", "both"], default="gradio")
     parser.add_argument("--index", default="default")
     parser.add_argument("--users", default="1,4,16,64", help="comma-separated concurrent user counts")
     parser.add_argument("--questions", type=int, default=2, help="questions per user (at most 10)")
@@ -189,87 +293,76 @@ def main() -> int:
     if any(u < 1 or u > MAX_USERS for u in levels) or not 1 <= args.questions <= MAX_QUESTIONS:
         raise SystemExit(f"users must be 1..{MAX_USERS}, questions 1..{MAX_QUESTIONS}")
     questions = gold_questions(args.gold)
-    server = None
-    if args.url:
-        url = loopback_only(args.url)
-    else:
-        port = free_port()
-        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-council-load-{port}.log"
-        server = start_server(args.index, port, log)
-        url = f"http://127.0.0.1:{port}/"
+    need = sum(levels) * args.questions
+    if need > len(questions) - 1:
+        print(f"note: {need} questions wanted, {len(questions) - 1} gold questions: some are asked twice")
+    # Each level its own slice of the questions; the last question is the untimed warm-up.
+    slices, at = {}, 0
+    for users in levels:
+        n = users * args.questions
+        slices[users] = [questions[(at + k) % (len(questions) - 1)] for k in range(n)]
+        at += n
+    routes = ["gradio", "api"] if args.route == "both" else [args.route]
     results = []
-    try:
-        # One question first, not counted: models loaded, caches warm.
-        run_level(url, 1, questions[-1:], 1, args.timeout, args.budget)
-        print(f"app at {url}; {args.questions} question(s) per user; gold questions from {args.gold.name}")
-        print("users  requests errors     p50     p95     max  answers/s  wall s")
-        for users in levels:
-            spy = None
-            if args.profile and args.profile_users == users and server is not None:
-                spy = subprocess.Popen(
-                    [
-                        args.py_spy,
-                        "record",
-                        "-p",
-                        str(server.pid),
-                        "-o",
-                        f"{args.profile}.svg",
-                        "-r",
-                        "50",
-                        "--nonblocking",
-                        "--threads",
-                        "--idle",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-                raw = subprocess.Popen(
-                    [
-                        args.py_spy,
-                        "record",
-                        "-p",
-                        str(server.pid),
-                        "-o",
-                        f"{args.profile}.raw",
-                        "-f",
-                        "raw",
-                        "-r",
-                        "50",
-                        "--nonblocking",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-                time.sleep(1.0)
-            level = run_level(url, users, questions, args.questions, args.timeout, args.budget)
-            if spy is not None:
-                for p in (spy, raw):
+    print(
+        f"{args.questions} question(s) per user; gold questions from {args.gold.name}; {os.cpu_count()} cores"
+    )
+    print(HEADER)
+    for route in routes:
+        server = None
+        if args.url:
+            url = loopback_only(args.url)
+        else:
+            port = free_port()
+            log = Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-council-load-{port}.log"
+            server = start_server(args.index, port, log)
+            url = f"http://127.0.0.1:{port}/"
+        try:
+            # One question first, not counted: models loaded, the route's first request served.
+            run_level(url, 1, questions[-1:], 1, args.timeout, args.budget, route)
+            for users in levels:
+                spies: list[subprocess.Popen] = []
+                if args.profile and args.profile_users == users and server is not None:
+                    spies = profile(args.py_spy, server.pid, f"{args.profile}-{route}")
+                    time.sleep(1.0)
+                cpu0 = cpu_seconds(server.pid) if server is not None else None
+                me0, load0 = self_cpu(), os.getloadavg()[0]
+                level = run_level(url, users, slices[users], args.questions, args.timeout, args.budget, route)
+                cpu1 = cpu_seconds(server.pid) if server is not None else None
+                level.client_cpu = self_cpu() - me0
+                level.server_cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
+                level.load = (load0, os.getloadavg()[0])
+                for p in spies:
                     p.send_signal(2)
                     p.wait(timeout=60)
-            print(level.line(), flush=True)
-            for e in sorted(set(level.errors))[:3]:
-                print(f"      error: {e}")
-            results.append(
-                {
-                    "users": users,
-                    "answers": len(level.latencies),
-                    "errors": len(level.errors),
-                    "p50_s": round(pct(level.latencies, 0.5), 3),
-                    "p95_s": round(pct(level.latencies, 0.95), 3),
-                    "max_s": round(max(level.latencies), 3) if level.latencies else None,
-                    "mean_s": round(statistics.fmean(level.latencies), 3) if level.latencies else None,
-                    "answers_per_s": round(len(level.latencies) / level.wall, 3) if level.wall else None,
-                    "connect_p50_s": round(pct(level.connect, 0.5), 3) if level.connect else None,
-                    "wall_s": round(level.wall, 1),
-                }
-            )
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+                print(level.line(route), flush=True)
+                for e in sorted(set(level.errors))[:3]:
+                    print(f"      error: {e}")
+                results.append(
+                    {
+                        "route": route,
+                        "users": users,
+                        "answers": len(level.latencies),
+                        "errors": len(level.errors),
+                        "p50_s": round(pct(level.latencies, 0.5), 3),
+                        "p95_s": round(pct(level.latencies, 0.95), 3),
+                        "max_s": round(max(level.latencies), 3) if level.latencies else None,
+                        "mean_s": round(statistics.fmean(level.latencies), 3) if level.latencies else None,
+                        "answers_per_s": round(len(level.latencies) / level.wall, 3) if level.wall else None,
+                        "connect_p50_s": round(pct(level.connect, 0.5), 3) if level.connect else None,
+                        "wall_s": round(level.wall, 1),
+                        "server_cpu_s": round(level.server_cpu, 1) if level.server_cpu is not None else None,
+                        "client_cpu_s": round(level.client_cpu, 1),
+                        "load": [round(x, 2) for x in level.load],
+                    }
+                )
+        finally:
+            if server is not None:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0

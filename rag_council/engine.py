@@ -18,7 +18,7 @@ from rag_council.answer.decide import decide
 from rag_council.answer.prompt import is_decline
 from rag_council.answer.records import answer_from_records
 from rag_council.conversation import rewrite_follow_up
-from rag_council.embedding import Embedder, make_embedder
+from rag_council.embedding import Embedder, make_embedder, query_time_embedders
 from rag_council.index import Index
 from rag_council.registry import make_generator
 from rag_council.retrieve.context import with_context
@@ -58,16 +58,20 @@ class Engine:
         """An engine over the settings' index, answering with `generator` (default: the
         settings' answer.generator; see rag_council.registry)."""
         embedder = embedder or make_embedder(settings.embedder)
-        index = Index.open(settings, embedder)
+        # One cache of vectors at query time: the index's view caches the question (ingest
+        # passes through), the answerer's the question and the passages' sentences too.
+        for_index, for_answers = query_time_embedders(embedder, settings.embedder.cache_size)
+        index = Index.open(settings, for_index)
         retriever = make_retriever(index, settings.retrieval)
-        return cls(settings, index, retriever, make_generator(settings, embedder, generator))
+        return cls(settings, index, retriever, make_generator(settings, for_answers, generator))
 
     def with_generator(self, generator: Generator | str) -> Engine:
         """The same index and retriever answering with another generator (shares the models)."""
         if isinstance(generator, str):
             if generator == self.generator.name:
                 return self
-            embedder = self.index.embedder
+            embedder = self.index.embedder  # the answerer's view of its cache, when it has one
+            embedder = query_time_embedders(embedder, 0)[1]
             generator = make_generator(self.settings, embedder, generator)
         return Engine(self.settings, self.index, self.retriever, generator, self.checker)
 

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -62,6 +62,12 @@ class EmbedderSettings(BaseModel):
     )
     batch_size: int = Field(32, ge=1, description="texts embedded per batch")
     device: str = Field("cpu", description="torch device for the embedder")
+    cache_size: int = Field(
+        20_000,
+        ge=0,
+        description="vectors kept at query time (questions and the answerer's candidate sentences; "
+        "an LRU shared by the engine's threads, ~1.5 kB each for MiniLM); 0: no cache. Ingest never fills it",
+    )
 
 
 class ChunkingSettings(BaseModel):
@@ -194,13 +200,34 @@ class OpenAISettings(BaseModel):
     api_key: str = Field(
         "", description="the API key, if the server needs one; also read from OPENAI_API_KEY"
     )
-    timeout_s: float = Field(120.0, gt=0, description="seconds to wait for the server")
+    first_byte_timeout_s: float = Field(
+        20.0,
+        gt=0,
+        description="seconds to wait for the server to start answering (the first streamed token), "
+        "and the longest pause allowed between tokens; a server that accepts and never answers fails "
+        "after this, without retries",
+    )
+    total_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="seconds for the whole answer, retries included (was timeout_s, still read)",
+    )
     max_retries: int = Field(
         2, ge=0, le=10, description="retries (with backoff) after a timeout, a dropped connection or a 5xx"
     )
     max_passages: int = Field(5, ge=1, le=20, description="passages put in the prompt")
     passage_chars: int = Field(1500, ge=100, description="characters per passage in the prompt")
     max_tokens: int = Field(300, ge=16, description="tokens the model may write")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_timeout(cls, data: Any) -> Any:
+        """`timeout_s` (before the first-byte timeout existed) is the total timeout."""
+        if isinstance(data, dict) and "timeout_s" in data:
+            data = dict(data)
+            old = data.pop("timeout_s")
+            data.setdefault("total_timeout_s", old)
+        return data
 
 
 class AnswerSettings(BaseModel):

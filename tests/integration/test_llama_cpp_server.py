@@ -16,8 +16,16 @@ from rag_council.engine import Engine
 from tests.integration.servers import child_env, llama_server
 
 QUESTION = "What did the scrutiny committee resolve about co-opted members?"
-# Small, so that a CPU shared with other work answers in reasonable time.
-OPENAI = {"model": "local", "max_passages": 2, "passage_chars": 450, "max_tokens": 80, "timeout_s": 600}
+# Small, so that a CPU shared with other work answers in reasonable time; a CPU server reading the
+# prompt on a loaded machine can take longer than the first-byte default (20 s) to send a token.
+OPENAI = {
+    "model": "local",
+    "max_passages": 2,
+    "passage_chars": 450,
+    "max_tokens": 80,
+    "first_byte_timeout_s": 600,
+    "total_timeout_s": 600,
+}
 
 pytestmark = [
     pytest.mark.skipif(
