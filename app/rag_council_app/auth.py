@@ -162,8 +162,8 @@ def client_address(scope: dict[str, Any]) -> str:
 
 def too_many_message(wait: float) -> str:
     return (
-        f"Too many failed logins from your address: try again in {_seconds(wait)}. "
-        "Each further wrong password or key doubles the wait; a right one after it resets it."
+        f"Too many failed logins from your address: try again in {_seconds(wait)} "
+        "(each further wrong password or key doubles the wait)."
     )
 
 

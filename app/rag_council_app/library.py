@@ -147,6 +147,13 @@ def accept_uploads(
     return report, problems
 
 
+def is_upload(path: Path) -> bool:
+    """Whether `path` (links followed) is inside Gradio's upload folder: the only files the
+    library adds or deletes. (Gradio itself refuses an event naming any other file, see
+    main.build_server; this holds should that ever change.)"""
+    return Path(get_upload_folder()).resolve() in Path(path).resolve().parents
+
+
 def discard_received(paths: Iterable[Path]) -> None:
     """Delete uploads from Gradio's upload folder (GRADIO_TEMP_DIR, else <tmp>/gradio; each file
     in a folder named by its hash) once they are ingested (the index has its own copy) or
@@ -200,7 +207,12 @@ def build_library_tab(ctx: AppContext, committee: Any) -> None:
     def add(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
             return gr.update(), "Choose one or more files first.", None, gr.update()
-        received = received_files(files)
+        received, foreign = [], []
+        for path, name in received_files(files):
+            if is_upload(path):
+                received.append((path, name))
+            else:  # never read, copied or deleted
+                foreign.append((name, "not a file uploaded to this app; choose the file to upload it"))
         progress(0, desc="Reading files")
 
         def step(name: str, done: int, total: int) -> None:
@@ -210,7 +222,7 @@ def build_library_tab(ctx: AppContext, committee: Any) -> None:
             report, rejected = accept_uploads(ctx, received, step)
         finally:
             discard_received(path for path, _ in received)
-        problems = [f"- **{name}**: {reason}" for name, reason in rejected]
+        problems = [f"- **{name}**: {reason}" for name, reason in foreign + rejected]
         lines = []
         if report:
             added = report.added + report.replaced
@@ -227,8 +239,8 @@ def build_library_tab(ctx: AppContext, committee: Any) -> None:
             lines += problems
         return documents_html(ctx), "\n".join(lines), None, gr.update(choices=[ALL, *ctx.committees()])
 
-    # preprocess=False: `add` gets Gradio's file data as received (paths already checked to be
-    # Gradio's uploads), so that every refusal is ours and the file is deleted: Gradio's own
+    # preprocess=False: `add` gets Gradio's file data as received (is_upload checks the paths),
+    # so that every refusal is ours and the file is deleted: Gradio's own
     # preprocessing would refuse a wrong type before `add` could delete it, and leaves an empty
     # temporary file in its upload folder for each file it passes on.
     ingest.click(add, [upload], [table, status, upload, committee], concurrency_limit=1, preprocess=False)

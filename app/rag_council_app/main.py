@@ -170,6 +170,10 @@ def build_server(
         show_error=True,
         max_file_size=upload_limit_bytes(engine.settings),
     )
+    # Gradio checks the files an event names (inputs: only its own uploads; outputs: the temp
+    # folder, the working folder, allowed_paths) only once it has "launched", which a mounted
+    # app never does: without this, a request naming any file on the server had it copied in.
+    demo.has_launched = True
     server.add_middleware(AuthMiddleware, credentials=credentials, guard=guard)
     return server
 

@@ -122,7 +122,7 @@ def test_100_wrong_passwords_then_the_right_one_waits_its_turn(tmp_path, gradio_
         assert "Wrong username or password." in replies[0].text
         right = browser.post("/login", data={"username": "officer", "password": "s3cret"})
         assert right.status_code == 429 and right.headers["retry-after"] == "1"
-        assert "Too many failed logins from your address: try again in 1 second." in right.text
+        assert "Too many failed logins from your address: try again in 1 second (each" in right.text
         assert browser.get("/v1/documents").status_code == 401  # no session was given
         clock.now += 1
         right = browser.post("/login", data={"username": "officer", "password": "s3cret"})
@@ -146,3 +146,25 @@ def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(tmp_path, 
     # Off: each invented address is still this connection's (127.0.0.1), which must wait after 2.
     # On (the connection is from 127.0.0.1, uvicorn's trusted proxy): six clients, one guess each.
     assert statuses == ([401] * 6 if trust_proxy else [401, 429, 429, 429, 429, 429])
+
+
+def test_an_event_naming_a_file_on_the_server_is_refused(app_url, gradio_dir, tmp_path):
+    """Gradio checks the files an event names only once launched, which a mounted app never is:
+    a client naming any readable file had it copied into the index and served (issue 16)."""
+    url, engine = app_url
+    secret = tmp_path / "outside" / "salaries.txt"
+    secret.parent.mkdir()
+    secret.write_text("Minutes.\n\nConfidential: not for the index.")
+    payload = {"path": str(secret), "orig_name": "salaries.txt", "meta": {"_type": "gradio.FileData"}}
+    event = httpx.post(f"{url}/gradio_api/call/add", json={"data": [[payload]]}).json()["event_id"]
+    with httpx.stream("GET", f"{url}/gradio_api/call/add/{event}", timeout=120) as stream:
+        reply = "".join(stream.iter_text())
+    assert "event: error" in reply and "not uploaded by a user" in reply, reply
+    assert [r.name for r in engine.index.records()] == ["minutes.txt"]
+    assert not (engine.index.directory / "uploads" / "salaries.txt").exists()
+    assert secret.read_text().startswith("Minutes.")  # and never touched
+    # The app's own outputs (its working folder, in the temp folder) still download.
+    from gradio_client import Client
+
+    exported = Client(url + "/", verbose=False).predict(api_name="/export_feedback")
+    assert Path(exported).is_file() and Path(exported).suffix == ".jsonl"
