@@ -87,8 +87,9 @@ class _Failures:
 
 
 class LoginGuard:
-    """Failed logins per client, with a wait that grows. `free` failures in a row cost nothing;
-    the next makes the client wait `delay_s`, and each further one doubles it, up to `max_delay_s`.
+    """Failed logins per client, with a wait that grows: the `free`-th failure in a row makes the
+    client wait `delay_s` (the ones before cost nothing), each further one doubles it, up to
+    `max_delay_s`; while it waits, nothing it sends is checked or counted.
     `clock` is injectable (tests); memory is bounded: a client is forgotten `forget_s` after its
     last failure, and at most `max_clients` are remembered (the longest idle go first)."""
 
