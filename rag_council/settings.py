@@ -290,7 +290,32 @@ class AppSettings(BaseModel):
         description="the key API clients send as 'Authorization: Bearer KEY' (RAG_COUNCIL_APP__API_KEY); "
         "rag-council api on anything but a loopback address needs it; it also opens the app's login",
     )
-    max_upload_mb: float = Field(25.0, gt=0, description="largest file the app accepts for upload")
+    max_upload_mb: float = Field(
+        25.0,
+        gt=0,
+        description="largest file the app accepts for upload (Gradio refuses a larger one while "
+        "receiving it, with 413; /v1/ingest lists it as rejected)",
+    )
+    login_free_attempts: int = Field(
+        5,
+        ge=1,
+        description="wrong passwords or API keys a client (one address) may send in a row before it "
+        "must wait; a right one resets its count",
+    )
+    login_delay_s: float = Field(
+        1.0,
+        gt=0,
+        description="the wait after the last free attempt fails; each further failure doubles it "
+        "(answered 429 with Retry-After until it passes)",
+    )
+    login_max_delay_s: float = Field(300.0, gt=0, description="the longest wait between failed logins")
+    trust_proxy: bool = Field(
+        False,
+        description="behind a reverse proxy: take the client's address (for the login wait) and "
+        "https from its X-Forwarded-For/-Proto headers (uvicorn's, from the addresses in "
+        "FORWARDED_ALLOW_IPS, default 127.0.0.1); off: the connection's own address, so a client "
+        "cannot pose as another",
+    )
     concurrency: int = Field(
         4,
         ge=1,

@@ -7,7 +7,13 @@ When credentials are configured, every request except /healthz and the login pag
 
 A browser asking for a page without a session is sent to /login; anything else gets 401 with a
 JSON error. The session cookie is signed with a key made when the server starts (restarting the
-server logs everyone out); nothing of Gradio's own login is used."""
+server logs everyone out); nothing of Gradio's own login is used.
+
+Guessing is slowed per client (LoginGuard): after app.login_free_attempts wrong passwords or API
+keys in a row from one address, that address must wait app.login_delay_s, doubled with each
+further failure up to app.login_max_delay_s; meanwhile its logins and keys are not even checked
+but answered 429 with Retry-After. A right one resets the count; other addresses are unaffected.
+The address is the connection's (the proxy's client only with app.trust_proxy)."""
 
 from __future__ import annotations
 
@@ -15,8 +21,12 @@ import hashlib
 import hmac
 import html
 import json
+import math
 import secrets
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -68,12 +78,103 @@ class Credentials:
     def _sign(self, body: str) -> str:
         return hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()
 
-    def allows(self, headers: dict[str, str], cookies: dict[str, str]) -> bool:
-        scheme, _, key = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and self.key_ok(key.strip()):
-            return True
-        token = cookies.get(COOKIE)
-        return bool(token) and self.session_ok(unquote(token))
+
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
+    until: float = 0.0  # no attempt is checked before this time
+
+
+class LoginGuard:
+    """Failed logins per client, with a wait that grows: the `free`-th failure in a row makes the
+    client wait `delay_s` (the ones before cost nothing), each further one doubles it, up to
+    `max_delay_s`; while it waits, nothing it sends is checked or counted.
+    `clock` is injectable (tests); memory is bounded: a client is forgotten `forget_s` after its
+    last failure, and at most `max_clients` are remembered (the longest idle go first)."""
+
+    def __init__(
+        self,
+        free: int = 5,
+        delay_s: float = 1.0,
+        max_delay_s: float = 300.0,
+        *,
+        forget_s: float | None = None,
+        max_clients: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.free = free
+        self.delay_s = delay_s
+        self.max_delay_s = max_delay_s
+        self.forget_s = forget_s if forget_s is not None else max(3600.0, 2 * max_delay_s)
+        self.max_clients = max_clients
+        self.clock = clock
+        self._clients: OrderedDict[str, _Failures] = OrderedDict()  # oldest last failure first
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, app: Any, clock: Callable[[], float] = time.monotonic) -> LoginGuard:
+        return cls(app.login_free_attempts, app.login_delay_s, app.login_max_delay_s, clock=clock)
+
+    def wait(self, client: str) -> float:
+        """Seconds before `client` may try again (0: now)."""
+        with self._lock:
+            entry = self._clients.get(client)
+            return max(0.0, entry.until - self.clock()) if entry else 0.0
+
+    def failed(self, client: str) -> float:
+        """Count a wrong password or key; returns the wait it starts (0: none yet)."""
+        now = self.clock()
+        with self._lock:
+            self._expire(now)
+            entry = self._clients.pop(client, None) or _Failures()
+            entry.count += 1
+            entry.last = now
+            over = entry.count - self.free
+            wait = 0.0 if over < 0 else min(self.max_delay_s, self.delay_s * 2.0 ** min(over, 64))
+            entry.until = now + wait
+            self._clients[client] = entry  # now the newest
+            while len(self._clients) > self.max_clients:
+                self._clients.popitem(last=False)
+            return wait
+
+    def succeeded(self, client: str) -> None:
+        if client in self._clients:
+            with self._lock:
+                self._clients.pop(client, None)
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    def _expire(self, now: float) -> None:
+        while self._clients:
+            oldest = next(iter(self._clients.values()))
+            if now - oldest.last < self.forget_s:
+                break
+            self._clients.popitem(last=False)
+
+
+def client_address(scope: dict[str, Any]) -> str:
+    """The client's address as the server sees it (uvicorn puts a trusted proxy's
+    X-Forwarded-For here only when serve() runs it with app.trust_proxy)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def too_many_message(wait: float) -> str:
+    return (
+        f"Too many failed logins from your address: try again in {_seconds(wait)} "
+        "(each further wrong password or key doubles the wait)."
+    )
+
+
+def _seconds(wait: float) -> str:
+    n = math.ceil(wait)
+    return "1 second" if n == 1 else f"{n} seconds"
+
+
+def _retry_after(wait: float) -> tuple[bytes, bytes]:
+    return (b"retry-after", str(max(1, math.ceil(wait))).encode())
 
 
 def _error(status: int, message: str, kind: str) -> dict[str, Any]:
@@ -83,9 +184,10 @@ def _error(status: int, message: str, kind: str) -> dict[str, Any]:
 class AuthMiddleware:
     """Pure ASGI, so that streamed answers and Gradio's event streams pass through untouched."""
 
-    def __init__(self, app: Any, credentials: Credentials) -> None:
+    def __init__(self, app: Any, credentials: Credentials, guard: LoginGuard | None = None) -> None:
         self.app = app
         self.credentials = credentials
+        self.guard = guard if guard is not None else LoginGuard()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket") or not self.credentials.enabled:
@@ -101,34 +203,56 @@ class AuthMiddleware:
             cookie.load(headers.get("cookie", ""))
         except Exception:  # a malformed cookie header is no session
             cookie = SimpleCookie()
-        if self.credentials.allows(headers, {k: m.value for k, m in cookie.items()}):
+        token = cookie[COOKIE].value if COOKIE in cookie else ""
+        if token and self.credentials.session_ok(unquote(token)):  # signed: nothing to guess
             await self.app(scope, receive, send)
             return
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 4401})
-            return
-        wants_page = (
-            scope.get("method") == "GET"
-            and "text/html" in headers.get("accept", "")
-            and not path.startswith(("/v1/", "/source/"))
-        )
-        if wants_page:
+        scheme, _, key = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            client = client_address(scope)
+            wait = self.guard.wait(client)
+            if not wait:
+                if self.credentials.key_ok(key.strip()):
+                    self.guard.succeeded(client)
+                    await self.app(scope, receive, send)
+                    return
+                wait = self.guard.failed(client)
+            if wait:
+                await self._refuse(scope, send, 429, too_many_message(wait), "rate_limited", wait)
+                return
+        if scope["type"] == "http" and self._wants_page(scope, headers, path):
             target = quote(
                 path + (("?" + scope["query_string"].decode()) if scope.get("query_string") else "")
             )
             await _send(send, 303, b"", [(b"location", f"/login?next={target}".encode())])
             return
-        body = json.dumps(
-            _error(
-                401,
-                "Not logged in: this server needs an API key or a login. Send `Authorization: Bearer "
-                "KEY` (the server's app.api_key), or log in at /login.",
-                "unauthorized",
-            )
-        ).encode()
-        await _send(
-            send, 401, body, [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]
+        await self._refuse(
+            scope,
+            send,
+            401,
+            "Not logged in: this server needs an API key or a login. Send `Authorization: Bearer "
+            "KEY` (the server's app.api_key), or log in at /login.",
+            "unauthorized",
         )
+
+    @staticmethod
+    def _wants_page(scope: dict[str, Any], headers: dict[str, str], path: str) -> bool:
+        return (
+            scope.get("method") == "GET"
+            and "text/html" in headers.get("accept", "")
+            and not path.startswith(("/v1/", "/source/"))
+        )
+
+    @staticmethod
+    async def _refuse(
+        scope: dict[str, Any], send: Any, status: int, message: str, kind: str, wait: float = 0.0
+    ) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 4000 + status})
+            return
+        headers = [(b"content-type", b"application/json")]
+        headers.append(_retry_after(wait) if status == 429 else (b"www-authenticate", b"Bearer"))
+        await _send(send, status, json.dumps(_error(status, message, kind)).encode(), headers)
 
 
 async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -154,7 +278,16 @@ button{{margin-top:1rem;padding:.5rem 1.2rem}}.error{{color:#a00}}</style></head
 <button type="submit">Log in</button></form></body></html>"""
 
 
-def add_login_routes(server: FastAPI, credentials: Credentials) -> None:
+def add_login_routes(server: FastAPI, credentials: Credentials, guard: LoginGuard | None = None) -> None:
+    guard = guard if guard is not None else LoginGuard()
+
+    def page(target: str, error: str, status: int, wait: float = 0.0) -> HTMLResponse:
+        body = LOGIN_PAGE.format(
+            error=f"<p class='error' role='alert'>{html.escape(error)}</p>", next=html.escape(target)
+        )
+        headers = {"Retry-After": _retry_after(wait)[1].decode()} if status == 429 else None
+        return HTMLResponse(body, status_code=status, headers=headers)
+
     @server.get("/login", include_in_schema=False)
     def login_page(next: str = "/") -> HTMLResponse:
         return HTMLResponse(LOGIN_PAGE.format(error="", next=html.escape(_safe_next(next))))
@@ -164,12 +297,16 @@ def add_login_routes(server: FastAPI, credentials: Credentials) -> None:
         form = await request.form()
         username, password = str(form.get("username") or ""), str(form.get("password") or "")
         target = _safe_next(str(form.get("next") or "/"))
+        client = client_address(request.scope)
+        wait = guard.wait(client)
+        if wait:  # not even checked while the client waits
+            return page(target, too_many_message(wait), 429, wait)
         if not credentials.enabled or not credentials.login_ok(username, password):
-            page = LOGIN_PAGE.format(
-                error="<p class='error' role='alert'>Wrong username or password.</p>",
-                next=html.escape(target),
-            )
-            return HTMLResponse(page, status_code=401)
+            wait = guard.failed(client)
+            if wait:
+                return page(target, f"Wrong username or password. {too_many_message(wait)}", 429, wait)
+            return page(target, "Wrong username or password.", 401)
+        guard.succeeded(client)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE,

@@ -3,16 +3,21 @@ the open index with a progress bar, and the feedback export for evaluators."""
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from rag_council.ingest.loaders import SUPPORTED
+from rag_council.ingest.pipeline import file_id
 from rag_council.types import IngestReport, format_date
 
 from .chat import ALL
@@ -67,7 +72,10 @@ def check_upload(path: Path, max_mb: float) -> str | None:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         return f"unsupported file type '{suffix or path.name}' (supported: {' '.join(sorted(SUPPORTED))})"
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return "the uploaded file is no longer on the server (uploads are kept for an hour); upload it again"
     if size == 0:
         return "the file is empty"
     if size > max_mb * 1e6:
@@ -98,22 +106,82 @@ def accept_uploads(
     folder.mkdir(parents=True, exist_ok=True)
     accepted: list[Path] = []
     problems: list[tuple[str, str]] = []
-    for source, original in files:
-        reason = check_upload(source, ctx.settings.app.max_upload_mb)
-        if reason:
-            problems.append((original, reason))
-            continue
-        target = folder / safe_name(original)
-        shutil.copyfile(source, target)
-        accepted.append(target)
-    if not accepted:
-        return None, problems
     with ctx.ingest_lock:
-        report = ctx.engine.index.ingest(accepted, progress=progress)
-    for s in report.skipped:
-        problems.append((Path(s.path).name, s.reason))
-        (folder / Path(s.path).name).unlink(missing_ok=True)
+        # The index keeps the uploaded copy (/source opens it). A copy replacing a file of the
+        # same name that is already indexed keeps the old one aside until the new one is taken:
+        # a refused replacement must not cost the indexed document its original.
+        kept = folder / ".replaced"
+        try:
+            for source, original in files:
+                reason = check_upload(source, ctx.settings.app.max_upload_mb)
+                if reason:
+                    problems.append((original, reason))
+                    continue
+                target = folder / safe_name(original)
+                if target.exists() and not (kept / target.name).exists():
+                    kept.mkdir(exist_ok=True)
+                    os.replace(target, kept / target.name)
+                shutil.copyfile(source, target)
+                accepted.append(target)
+            if not accepted:
+                return None, problems
+            report = ctx.engine.index.ingest(accepted, progress=progress)
+            for s in report.skipped:
+                problems.append((Path(s.path).name, s.reason))
+                (folder / Path(s.path).name).unlink(missing_ok=True)
+            for name in {Path(s.path).name for s in report.skipped}:
+                if (kept / name).exists():
+                    os.replace(kept / name, folder / name)
+        except BaseException:
+            # The ingest failed: each replaced original goes back unless its replacement made it in.
+            try:
+                indexed = {r.name: r.doc_id for r in ctx.engine.index.records()}
+            except Exception:
+                indexed = {}
+            for target in accepted:
+                if (kept / target.name).exists() and indexed.get(target.name) != file_id(target):
+                    os.replace(kept / target.name, target)
+            raise
+        finally:
+            shutil.rmtree(kept, ignore_errors=True)
     return report, problems
+
+
+def is_upload(path: Path) -> bool:
+    """Whether `path` (links followed) is inside Gradio's upload folder: the only files the
+    library adds or deletes. (Gradio itself refuses an event naming any other file, see
+    main.build_server; this holds should that ever change.)"""
+    return Path(get_upload_folder()).resolve() in Path(path).resolve().parents
+
+
+def discard_received(paths: Iterable[Path]) -> None:
+    """Delete uploads from Gradio's upload folder (GRADIO_TEMP_DIR, else <tmp>/gradio; each file
+    in a folder named by its hash) once they are ingested (the index has its own copy) or
+    refused. Nothing outside that folder is touched."""
+    root = Path(get_upload_folder()).resolve()
+    for path in paths:
+        resolved = Path(path).resolve()
+        if root not in resolved.parents:
+            continue
+        resolved.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # only when empty
+            if resolved.parent != root:
+                resolved.parent.rmdir()
+
+
+def received_files(files: list[Any]) -> list[tuple[Path, str]]:
+    """(where Gradio stored it, its original name) for each file of the upload box: Gradio's
+    file data (a dict with `path` and `orig_name`), or a path."""
+    received = []
+    for f in files:
+        if isinstance(f, dict):
+            path = Path(str(f.get("path") or ""))
+            original = str(f.get("orig_name") or path.name)
+        else:
+            path = Path(f if isinstance(f, str) else f.name)
+            original = str(getattr(f, "orig_name", None) or path.name)
+        received.append((path, Path(original).name))
+    return received
 
 
 def build_library_tab(ctx: AppContext, committee: Any) -> None:
@@ -139,20 +207,22 @@ def build_library_tab(ctx: AppContext, committee: Any) -> None:
     def add(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
             return gr.update(), "Choose one or more files first.", None, gr.update()
-        received = [
-            (
-                Path(f if isinstance(f, str) else f.name),
-                Path(getattr(f, "orig_name", None) or Path(f if isinstance(f, str) else f.name).name).name,
-            )
-            for f in files
-        ]
+        received, foreign = [], []
+        for path, name in received_files(files):
+            if is_upload(path):
+                received.append((path, name))
+            else:  # never read, copied or deleted
+                foreign.append((name, "not a file uploaded to this app; choose the file to upload it"))
         progress(0, desc="Reading files")
 
         def step(name: str, done: int, total: int) -> None:
             progress((done, total), desc=f"Ingesting {name}" if name else "Indexing", unit="files")
 
-        report, rejected = accept_uploads(ctx, received, step)
-        problems = [f"- **{name}**: {reason}" for name, reason in rejected]
+        try:
+            report, rejected = accept_uploads(ctx, received, step)
+        finally:
+            discard_received(path for path, _ in received)
+        problems = [f"- **{name}**: {reason}" for name, reason in foreign + rejected]
         lines = []
         if report:
             added = report.added + report.replaced
@@ -169,7 +239,11 @@ def build_library_tab(ctx: AppContext, committee: Any) -> None:
             lines += problems
         return documents_html(ctx), "\n".join(lines), None, gr.update(choices=[ALL, *ctx.committees()])
 
-    ingest.click(add, [upload], [table, status, upload, committee], concurrency_limit=1)
+    # preprocess=False: `add` gets Gradio's file data as received (is_upload checks the paths),
+    # so that every refusal is ours and the file is deleted: Gradio's own
+    # preprocessing would refuse a wrong type before `add` could delete it, and leaves an empty
+    # temporary file in its upload folder for each file it passes on.
+    ingest.click(add, [upload], [table, status, upload, committee], concurrency_limit=1, preprocess=False)
 
     def export_feedback() -> tuple[str | None]:
         target = ctx.work_dir / f"feedback-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"

@@ -13,6 +13,7 @@ import html
 import ipaddress
 import mimetypes
 import socket
+from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI, HTTPException
@@ -23,7 +24,7 @@ from rag_council.errors import ConfigError
 
 from . import api as api_module
 from .api import add_api_routes
-from .auth import AuthMiddleware, Credentials, add_login_routes
+from .auth import AuthMiddleware, Credentials, LoginGuard, add_login_routes
 from .chat import build_chat_tab
 from .context import AppContext
 from .drafting import build_drafting_tab
@@ -31,7 +32,9 @@ from .library import build_library_tab
 from .render import CSS, SOURCE_CLICK_JS
 from .timeline import build_timeline_tab
 
-__all__ = ["CSS", "build_app", "build_server", "check_bind", "serve"]
+__all__ = ["CSS", "build_app", "build_server", "check_bind", "serve", "upload_limit_bytes", "uvicorn_config"]
+
+UPLOAD_SWEEP_S = 3600
 
 api_doc = (api_module.__doc__ or "").split("\n\n", 1)[-1]
 try:
@@ -44,7 +47,9 @@ except Exception:  # not installed: run from a checkout
 
 def build_app(engine: Engine, ctx: AppContext | None = None) -> gr.Blocks:
     ctx = ctx or AppContext(engine)
-    with gr.Blocks(title="rag-council") as demo:
+    # Uploads that never reach "Add to the index" are deleted by Gradio after an hour (and all of
+    # them when the server stops); those that do are deleted once ingested or refused (library.py).
+    with gr.Blocks(title="rag-council", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as demo:
         gr.Markdown(
             f"## rag-council\nAsk about the council's records (index **{html.escape(engine.index.name)}**; "
             "the Library tab lists its documents). Every answer cites the passages it stands on; "
@@ -101,13 +106,22 @@ def check_bind(host: str, settings: Settings, *, api: bool = False) -> Credentia
     return creds if creds.enabled else None
 
 
-def build_server(engine: Engine, auth: Credentials | tuple[str, str] | None = None) -> FastAPI:
+def upload_limit_bytes(settings: Settings) -> int:
+    """app.max_upload_mb in bytes (MB = 10^6 bytes, as the library's check counts them)."""
+    return int(settings.app.max_upload_mb * 1_000_000)
+
+
+def build_server(
+    engine: Engine, auth: Credentials | tuple[str, str] | None = None, guard: LoginGuard | None = None
+) -> FastAPI:
     """The FastAPI app: the API under /v1 (docs at /docs), /source/{doc_id} for indexed files, the
     Gradio app at /. With `auth` (credentials, or a (username, password) pair) every route but
-    /healthz and /login needs a login or the API key."""
+    /healthz and /login needs a login or the API key; failed logins and keys are slowed per
+    client by `guard` (default: from the app.login_* settings; `server.state.login_guard`)."""
     if isinstance(auth, tuple):
         auth = Credentials(*auth)
     credentials = auth or Credentials()
+    guard = guard if guard is not None else LoginGuard.from_settings(engine.settings.app)
     ctx = AppContext(engine)
     demo = build_app(engine, ctx)
     server = FastAPI(
@@ -116,7 +130,8 @@ def build_server(engine: Engine, auth: Credentials | tuple[str, str] | None = No
         description=api_doc,
         version=__version__,
     )
-    add_login_routes(server, credentials)
+    server.state.login_guard = guard
+    add_login_routes(server, credentials, guard)
     add_api_routes(server, ctx)
 
     @server.get("/source/{doc_id}", include_in_schema=False)
@@ -144,9 +159,34 @@ def build_server(engine: Engine, auth: Credentials | tuple[str, str] | None = No
         return FileResponse(path, media_type=media, headers=headers)
 
     # Gradio's own login is not used: AuthMiddleware guards the mounted app like every route.
-    gr.mount_gradio_app(server, demo, path="", css=CSS, head=SOURCE_CLICK_JS, show_error=True)
-    server.add_middleware(AuthMiddleware, credentials=credentials)
+    # Gradio's own size limit refuses an over-limit upload (413) while it is received, before
+    # anything is stored; the library's checks then see only files within it.
+    gr.mount_gradio_app(
+        server,
+        demo,
+        path="",
+        css=CSS,
+        head=SOURCE_CLICK_JS,
+        show_error=True,
+        max_file_size=upload_limit_bytes(engine.settings),
+    )
+    # Gradio checks the files an event names (inputs: only its own uploads; outputs: the temp
+    # folder, the working folder, allowed_paths) only once it has "launched", which a mounted
+    # app never does: without this, a request naming any file on the server had it copied in.
+    demo.has_launched = True
+    server.add_middleware(AuthMiddleware, credentials=credentials, guard=guard)
     return server
+
+
+def uvicorn_config(server: FastAPI, settings: Settings, host: str, port: int) -> Any:
+    """How serve() runs the server (tests run it the same way). X-Forwarded-For/-Proto only
+    from a proxy the settings trust: else any client could give itself a new address for each
+    guess at the login."""
+    import uvicorn
+
+    return uvicorn.Config(
+        server, host=host, port=port, log_level="warning", proxy_headers=settings.app.trust_proxy
+    )
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, *, api: bool = False) -> None:
@@ -161,4 +201,4 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     server = build_server(engine, auth)
     what = "the API (docs at /docs) and the app" if api else "the app (API at /v1, docs at /docs)"
     print(f"rag-council: serving {what} for index '{engine.index.name}' on http://{host}:{port}", flush=True)
-    uvicorn.run(server, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn_config(server, settings, host, port)).run()

@@ -120,3 +120,28 @@ def llama_server() -> Iterator[str]:
         [sys.executable, "-c", LLAMA_SERVER, str(port)], f"http://127.0.0.1:{port}/health", child_env()
     ):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+@contextmanager
+def app_in_thread(server: object, settings: object) -> Iterator[str]:
+    """A built server (rag_council_app.build_server) run by uvicorn as `serve()` runs it
+    (rag_council_app.main.uvicorn_config), in a thread on a free loopback port; yields its URL."""
+    import threading
+
+    import uvicorn
+    from rag_council_app.main import uvicorn_config
+
+    port = free_port()
+    running = uvicorn.Server(uvicorn_config(server, settings, "127.0.0.1", port))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not running.started:
+        raise RuntimeError("the app did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=15)
