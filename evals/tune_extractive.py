@@ -44,8 +44,14 @@ for _kind in (0.0, 0.15, 0.3):
             GRID[f"kind {_kind}, novelty {_novelty}{', idf' if _idf else ''}"] = Weights(
                 0.55, 0.30, 0.15, _kind, _novelty, _idf
             )
-for _kind in (0.15, 0.3):
-    GRID[f"kind {_kind}, novelty 0.2, idf, prior 0.3"] = Weights(0.55, 0.30, 0.3, _kind, 0.2, True)
+for _prior in (0.3, 0.45):
+    GRID[f"kind 0.0, novelty 0.0, prior {_prior}"] = Weights(0.55, 0.30, _prior, 0.0, 0.0, False)
+    for _kind in (0.15, 0.3):
+        for _novelty in (0.0, 0.2):
+            for _idf in (False, True):
+                GRID[f"kind {_kind}, novelty {_novelty}{', idf' if _idf else ''}, prior {_prior}"] = Weights(
+                    0.55, 0.30, _prior, _kind, _novelty, _idf
+                )
 
 
 class Remembered:
@@ -215,6 +221,10 @@ def main() -> int:
         "|---|---|---|---|---|---|---|",
         line("before (the weights as they were)", summary(held_before)),
         line("each question with the setting chosen without it", summary(held)),
+        "",
+        "`before` is the old weights with this code's sentence filters (heading lines, fields in bold),"
+        " so the table measures the weights alone; `rag-council eval --baseline` on main measures the whole"
+        " change. Latency is not measured here (retrieval and embeddings are remembered between settings).",
     ]
     text = "\n".join(lines) + "\n"
     args.out.write_text(text, encoding="utf-8")

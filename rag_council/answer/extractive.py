@@ -29,8 +29,9 @@ from rag_council.types import Hit
 
 __all__ = ["ExtractiveGenerator", "Weights", "anchors_decline", "asked_kinds", "missing_anchors"]
 
-# Weight of the question's words a sentence adds to those already said (see select).
-NOVELTY = 0.0
+# Weight of the question's words a sentence adds to those already said (see select; chosen by
+# cross-validation with the other weights, evals/extractive_cv.md).
+NOVELTY = 0.2
 
 _BULLET = re.compile(r"^\s*(?:[-•*·o▪]|\d{1,2}[.)])\s+")
 
@@ -97,8 +98,8 @@ class Weights:
 
     cosine: float = 0.55  # embedding similarity to the question
     coverage: float = 0.30  # share of the question's content words it holds (rarer words count more)
-    prior: float = 0.15  # how well its passage was retrieved (score / best score)
-    kind: float = 0.0  # it holds the kind of thing asked for (a figure, a date, a person)
+    prior: float = 0.30  # how well its passage was retrieved (score / best score)
+    kind: float = 0.15  # it holds the kind of thing asked for (a figure, a date, a person)
     novelty: float | None = None  # question words it adds to those already said (None: NOVELTY)
     idf: bool = False  # weigh the question's words by how rare they are among the passages' sentences
 
