@@ -101,6 +101,12 @@ class StoreContract:
         assert [c.chunk_id for c, _ in store.search(_vec(1), 3, since)] == ["c2", "c3"]
         assert store.search(_vec(1), 3, Filters(committee="No Such Committee")) == []
 
+    def test_search_among_given_ids(self, filled: tuple[Store, list[Chunk]]) -> None:
+        store, _ = filled
+        assert [c.chunk_id for c, _ in store.search(_vec(1), 3, ids=["c3", "c2", "missing"])] == ["c2", "c3"]
+        assert [c.chunk_id for c, _ in store.search(_vec(1), 1, ids=["c3", "c2"])] == ["c2"]
+        assert store.search(_vec(1), 3, ids=[]) == []
+
     def test_upsert_is_idempotent_and_delete_ignores_missing(self, filled: tuple[Store, list[Chunk]]) -> None:
         store, chunks = filled
         store.upsert([chunks[0]], np.stack([_vec(1)]))
