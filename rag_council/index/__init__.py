@@ -40,7 +40,7 @@ from rag_council.index.faults import undo_new_folder
 from rag_council.index.keyword import KeywordIndex, WordFrequency
 from rag_council.index.lock import crash_point, index_lock, writes_index
 from rag_council.index.records import RecordStore
-from rag_council.index.store import Store, make_store, matches, to_metadata, where_clause
+from rag_council.index.store import Store, batches, make_store, matches, to_metadata, where_clause
 from rag_council.retrieve.query import Catalogue
 from rag_council.settings import Settings
 from rag_council.types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section
@@ -157,9 +157,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# A filtered search selecting more chunks than this uses the store's own filter (Chroma binds
-# each id as an SQL variable and fails past ~32,700; see index.store.BATCH).
-FILTER_IDS_LIMIT = 30_000
+# A filtered search is given the ids it may return in batches of at most FILTER_IDS_BATCH
+# (Chroma binds each id as an SQL variable and fails past ~32,700; see index.store.BATCH);
+# one selecting more than FILTER_IDS_LIMIT chunks uses the store's own filter.
+FILTER_IDS_BATCH = 25_000
+FILTER_IDS_LIMIT = 250_000
 
 
 class Index:
@@ -396,7 +398,12 @@ class Index:
         if filters is not None and not filters.is_empty():
             ids = self.keyword.chunk_ids_where(filters, FILTER_IDS_LIMIT)
         if ids is not None:
-            found = self.store.search(vector, k, ids=list(dict.fromkeys(ids)))
+            ids = list(dict.fromkeys(ids))
+            found = []
+            for batch in batches(ids, FILTER_IDS_BATCH):  # the k best of each batch, merged
+                found += self.store.search(vector, k, ids=batch)
+            if len(ids) > FILTER_IDS_BATCH:
+                found = sorted(found, key=lambda item: (-item[1], item[0].chunk_id))[:k]
         else:
             found = self.store.search(vector, k, filters)
         results = only_listed(self, found)  # no orphans (index/check.py)
