@@ -161,6 +161,12 @@ def _now() -> str:
 # (Chroma binds each id as an SQL variable and fails past ~32,700; see index.store.BATCH);
 # one selecting more than FILTER_IDS_LIMIT chunks uses the store's own filter.
 FILTER_IDS_BATCH = 25_000
+# A filtered search that selects at most FILTER_IDS_FEW chunks searches among them (one query);
+# one that selects more first reads the nearest NARROW_FIRST chunks of the whole index (ids and
+# scores), widened up to NARROW_DEPTH while the filters select fewer than asked for of them.
+FILTER_IDS_FEW = 5_000
+NARROW_FIRST = 200
+NARROW_DEPTH = 3_200
 FILTER_IDS_LIMIT = 250_000
 
 
@@ -396,7 +402,18 @@ class Index:
         not. The store's filter is used when the ids are not known or too many."""
         ids = None
         if filters is not None and not filters.is_empty():
-            ids = self.keyword.chunk_ids_where(filters, FILTER_IDS_LIMIT)
+            # Few selected: search among them. Many: they are among the nearest of the whole index.
+            ids = self.keyword.chunk_ids_where(filters, FILTER_IDS_FEW)
+            near = self._nearest_selected(vector, k, filters) if ids is None else None
+            if near is not None:
+                chunks = {c.chunk_id: c for c in self.chunks([i for i, _ in near])}
+                found = [(chunks[i], score) for i, score in near if i in chunks]
+                return [
+                    Hit(chunk, score, rank, dense=score)
+                    for rank, (chunk, score) in enumerate(only_listed(self, found), start=1)
+                ]
+            if ids is None:
+                ids = self.keyword.chunk_ids_where(filters, FILTER_IDS_LIMIT)
         if ids is not None:
             ids = list(dict.fromkeys(ids))
             found = []
@@ -408,6 +425,28 @@ class Index:
             found = self.store.search(vector, k, filters)
         results = only_listed(self, found)  # no orphans (index/check.py)
         return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
+
+    def _nearest_selected(self, vector: Any, k: int, filters: Filters) -> list[tuple[str, float]] | None:
+        """The k nearest chunks the filters select, read off the nearest chunks of the whole
+        index (ids and scores only, which is cheap even for a long list; index.sqlite says which
+        are selected): the first k selected of the whole ranking are the k best selected. The
+        list is widened while too few are selected, up to NARROW_DEPTH; None past that (or when
+        index.sqlite cannot say), and the caller searches among the selected ids."""
+        nearest = getattr(self.store, "nearest", None)
+        total = self.keyword.totals()[0]
+        depth = min(max(NARROW_FIRST, 4 * k), total)
+        while nearest is not None and depth > 0:
+            near = nearest(vector, depth)
+            chosen = self.keyword.selected([i for i, _ in near], filters)
+            if chosen is None:
+                return None
+            keep = [(i, score) for i, score in near if i in chosen][:k]
+            if len(keep) >= k or len(near) < depth or depth >= total:
+                return keep
+            if depth >= NARROW_DEPTH:
+                return None
+            depth = min(4 * depth, NARROW_DEPTH, total)
+        return None
 
     @property
     def overview(self) -> Overview:

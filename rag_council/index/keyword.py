@@ -69,6 +69,7 @@ CREATE INDEX IF NOT EXISTS chunk_facets_committee ON chunk_facets(committee_key,
 CREATE INDEX IF NOT EXISTS chunk_facets_doc_type ON chunk_facets(doc_type_key, date_num);
 CREATE INDEX IF NOT EXISTS chunk_facets_date ON chunk_facets(date_num);
 CREATE INDEX IF NOT EXISTS chunk_facets_document ON chunk_facets(document);
+CREATE INDEX IF NOT EXISTS chunk_facets_id ON chunk_facets(chunk_id);
 """
 
 
@@ -265,6 +266,23 @@ class KeywordIndex:
         sql = f"SELECT chunk_id FROM chunk_facets WHERE {' AND '.join(terms)} LIMIT ?"
         ids = [r[0] for r in db.execute(sql, [*args, limit + 1]).fetchall()]
         return ids if len(ids) <= limit else None
+
+    def selected(self, chunk_ids: list[str], filters: Filters) -> set[str] | None:
+        """Which of these chunks the filters select (None when some chunks have no facet row)."""
+        db = self._db()
+        totals = dict(db.execute("SELECT name, value FROM totals WHERE name IN ('chunks', 'faceted')"))
+        terms, args = facet_sql(filters)
+        if totals.get("faceted", 0) != totals.get("chunks", 0) or not terms:
+            return None
+        out: set[str] = set()
+        for i in range(0, len(chunk_ids), 5000):
+            batch = chunk_ids[i : i + 5000]
+            sql = (
+                f"SELECT chunk_id FROM chunk_facets WHERE chunk_id IN ({','.join('?' * len(batch))}) "
+                f"AND {' AND '.join(terms)}"
+            )
+            out.update(r[0] for r in db.execute(sql, [*batch, *args]))
+        return out
 
     def remove_document(self, name: str) -> None:
         with self._tx() as db:

@@ -34,6 +34,10 @@ class Store(Protocol):
         ids: a filter already worked out as the ids it selects)."""
         ...
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ids and scores of the k nearest chunks, without their texts (cheap for a large k)."""
+        ...
+
     def delete(self, chunk_ids: list[str]) -> None: ...
 
     def get(self, chunk_ids: list[str]) -> list[Chunk]: ...
@@ -258,6 +262,12 @@ class ChromaStore:
             for i, d, m, x in zip(ids, docs, metas, dists, strict=True)
         ]
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, include=["distances"]
+        )
+        return [(i, 1.0 - float(x)) for i, x in zip(result["ids"][0], result["distances"][0], strict=True)]  # type: ignore[index]
+
     def _query(self, vector: np.ndarray, k: int, filters: Filters | None, ids: list[str] | None) -> Any:
         return self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
@@ -346,6 +356,9 @@ class MemoryStore:
         ]
         scored.sort(key=lambda item: (-item[1], item[0].chunk_id))
         return scored[:k]
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        return [(c.chunk_id, score) for c, score in self.search(vector, k)]
 
     def delete(self, chunk_ids: list[str]) -> None:
         for chunk_id in chunk_ids:

@@ -231,7 +231,38 @@ def test_a_filter_selecting_more_ids_than_a_batch_searches_them_in_batches(
     cabinet = Filters(committee="cabinet")
     want = [round(score, 5) for _, score in index.store.search(vector, 4, cabinet)]
     monkeypatch.setattr(index_module, "FILTER_IDS_BATCH", 2)
+    monkeypatch.setattr(index, "_nearest_selected", lambda *_: None)  # as when too few are near
     hits = index.search_vector(vector, 4, cabinet)
     # The same best scores (the passages repeat, so equal scores may come in another order).
     assert [round(h.score, 5) for h in hits] == want
     assert {h.chunk.meta["committee"] for h in hits} == {"Cabinet"}
+
+
+def test_a_filtered_search_reads_the_nearest_of_the_whole_index_widening_as_needed(
+    make_index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The first k chunks of the whole ranking that the filters select are the k best selected:
+    the same scores as the store's own filter, whether the first list holds enough or has to be
+    widened, and the ids path when it would have to be widened too far."""
+    import rag_council.index as index_module
+
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    vector = index.embedder.embed_query("library budget school transport")
+    depths: list[int] = []
+    nearest = index.store.nearest
+    monkeypatch.setattr(index.store, "nearest", lambda v, k: depths.append(k) or nearest(v, k))
+    monkeypatch.setattr(index_module, "FILTER_IDS_FEW", -1)  # always the nearest list first
+    for first in (1, 200):
+        monkeypatch.setattr(index_module, "NARROW_FIRST", first)
+        for filters in _FILTERS:
+            depths.clear()
+            want = [round(x, 5) for _, x in index.store.search(vector, 3, filters)]
+            assert [round(h.score, 5) for h in index.search_vector(vector, 3, filters)] == want, filters
+    monkeypatch.setattr(index_module, "NARROW_FIRST", 1)
+    depths.clear()
+    assert index.search_vector(vector, 3, Filters(committee="No Such Committee")) == []
+    assert depths == [12, index.count()], "4k first, widened x4 at a time up to the whole index"
+    monkeypatch.setattr(index_module, "NARROW_DEPTH", 1)
+    assert index._nearest_selected(vector, 3, Filters(committee="No Such Committee")) is None
+    assert index.search_vector(vector, 3, Filters(committee="No Such Committee")) == []
