@@ -165,6 +165,8 @@ FILTER_IDS_BATCH = 25_000
 # one that selects more first reads the nearest NARROW_FIRST chunks of the whole index (ids and
 # scores), widened up to NARROW_DEPTH while the filters select fewer than asked for of them.
 FILTER_IDS_FEW = 5_000
+# ... and at most FILTER_IDS_NUMPY of them, by their stored vectors (numpy) instead.
+FILTER_IDS_NUMPY = 300
 NARROW_FIRST = 200
 NARROW_DEPTH = 3_200
 FILTER_IDS_LIMIT = 250_000
@@ -414,7 +416,9 @@ class Index:
                 ]
             if ids is None:
                 ids = self.keyword.chunk_ids_where(filters, FILTER_IDS_LIMIT)
-        if ids is not None:
+        if ids is not None and len(ids) <= FILTER_IDS_NUMPY:
+            found = self._cosine_among(vector, list(dict.fromkeys(ids)), k)
+        elif ids is not None:
             ids = list(dict.fromkeys(ids))
             found = []
             for batch in batches(ids, FILTER_IDS_BATCH):  # the k best of each batch, merged
@@ -425,6 +429,22 @@ class Index:
             found = self.store.search(vector, k, filters)
         results = only_listed(self, found)  # no orphans (index/check.py)
         return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
+
+    def _cosine_among(self, vector: Any, ids: list[str], k: int) -> list[tuple[Chunk, float]]:
+        """The k nearest of a few chunks by their stored vectors, exactly (numpy): for a few
+        hundred ids, reading their vectors costs a fraction of Chroma's search among them
+        (at 101k chunks, 86 ids: 4.6 ms CPU against 60)."""
+        vectors = self.vectors(ids)
+        held = [i for i in ids if i in vectors]
+        if not held:
+            return []
+        matrix = np.stack([vectors[i] for i in held]).astype(np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+        scores = (matrix @ query) / np.where(norms > 0, norms, 1.0)
+        order = sorted(range(len(held)), key=lambda j: (-float(scores[j]), held[j]))[:k]
+        chunks = {c.chunk_id: c for c in self.chunks([held[j] for j in order])}
+        return [(chunks[held[j]], float(scores[j])) for j in order if held[j] in chunks]
 
     def _nearest_selected(self, vector: Any, k: int, filters: Filters) -> list[tuple[str, float]] | None:
         """The k nearest chunks the filters select, read off the nearest chunks of the whole
@@ -494,6 +514,11 @@ class Index:
         """BM25 hits, best first, filtered like the vector search."""
         where = where_clause(filters)
         found = self.keyword.search(question, k if where is None else max(4 * k, 100))
+        if where is not None and filters is not None:
+            # Only the hits the filters select are read from the store (index.sqlite says which).
+            selected = self.keyword.selected([i for i, _ in found], filters)
+            if selected is not None:
+                found = [(i, score) for i, score in found if i in selected][:k]
         chunks = {c.chunk_id: c for c in self.chunks([i for i, _ in found], vectors=True)}
         hits = []
         for chunk_id, score in found:

@@ -278,7 +278,7 @@ class KeywordIndex:
         for i in range(0, len(chunk_ids), 5000):
             batch = chunk_ids[i : i + 5000]
             sql = (
-                f"SELECT chunk_id FROM chunk_facets WHERE chunk_id IN ({','.join('?' * len(batch))}) "
+                f"SELECT chunk_id FROM chunk_facets INDEXED BY chunk_facets_id WHERE chunk_id IN ({','.join('?' * len(batch))}) "
                 f"AND {' AND '.join(terms)}"
             )
             out.update(r[0] for r in db.execute(sql, [*batch, *args]))
