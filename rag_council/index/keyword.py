@@ -15,6 +15,11 @@ statistics, so adding, replacing or removing a document touches only that docume
     facets    committee and document type -> chunks carrying it (the catalogue questions are
               read against)
     totals    chunks, summed chunk length
+    chunk_facets  one row per chunk: its id and the values a filter reads (committee, document
+              type, date, document: index.store.to_metadata's filter keys), indexed, so that a
+              filtered vector search can be given the ids it may return instead of making
+              Chroma evaluate a `where` over every chunk (`chunk_ids_where`); totals "faceted"
+              counts the chunks that have their row (an index older than the table has none)
 
 A query reads the rows of its few terms, one per document holding the term, and scores them
 with numpy; memory does not grow with the index. Every process that opens the file sees the
@@ -36,8 +41,9 @@ from typing import Any
 
 import numpy as np
 
+from rag_council.index.store import key, to_metadata
 from rag_council.text import STOPWORDS, stem, words
-from rag_council.types import Chunk
+from rag_council.types import Chunk, Filters
 
 K1, B = 1.2, 0.75
 FORMAT = 1
@@ -56,6 +62,14 @@ CREATE TABLE IF NOT EXISTS words(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WIT
 CREATE TABLE IF NOT EXISTS facets(
     kind TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(kind, value)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chunk_facets(
+    doc INTEGER NOT NULL, at INTEGER NOT NULL, chunk_id TEXT NOT NULL, document TEXT NOT NULL,
+    committee_key TEXT, doc_type_key TEXT, date_num INTEGER, PRIMARY KEY(doc, at)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chunk_facets_committee ON chunk_facets(committee_key, date_num);
+CREATE INDEX IF NOT EXISTS chunk_facets_doc_type ON chunk_facets(doc_type_key, date_num);
+CREATE INDEX IF NOT EXISTS chunk_facets_date ON chunk_facets(date_num);
+CREATE INDEX IF NOT EXISTS chunk_facets_document ON chunk_facets(document);
+CREATE INDEX IF NOT EXISTS chunk_facets_id ON chunk_facets(chunk_id);
 """
 
 
@@ -81,6 +95,41 @@ def keyword_text(chunk: Chunk) -> str:
 
 def overview_words(chunk: Chunk) -> set[str]:
     return {_stem(w) for w in words(f"{chunk.label} {chunk.text}")}
+
+
+def facet_row(chunk: Chunk) -> tuple[str, str, str | None, str | None, int | None]:
+    """(chunk id, document, committee key, document type key, date number) of a chunk: the
+    filter keys of index.store.to_metadata, which Chroma's `where` reads."""
+    meta = to_metadata(chunk)
+    return (
+        chunk.chunk_id,
+        str(meta.get("document", "")),
+        meta.get("committee_key"),
+        meta.get("doc_type_key"),
+        meta.get("date_num"),
+    )
+
+
+def facet_sql(filters: Filters) -> tuple[list[str], list[Any]]:
+    """SQL terms over chunk_facets for the filters (index.store.where_clause, term by term)."""
+    terms: list[str] = []
+    args: list[Any] = []
+    if filters.committee:
+        terms.append("committee_key = ?")
+        args.append(key(filters.committee))
+    if filters.doc_type:
+        terms.append("doc_type_key = ?")
+        args.append(key(filters.doc_type))
+    if filters.since:
+        terms.append("date_num >= ?")
+        args.append(int(filters.since.strftime("%Y%m%d")))
+    if filters.until:
+        terms.append("date_num <= ?")
+        args.append(int(filters.until.strftime("%Y%m%d")))
+    if filters.documents:
+        terms.append(f"document IN ({','.join('?' * len(filters.documents))})")
+        args.extend(filters.documents)
+    return terms, args
 
 
 class KeywordIndex:
@@ -170,7 +219,70 @@ class KeywordIndex:
                 "ON CONFLICT(kind, value) DO UPDATE SET n = n + excluded.n",
                 ((*kv.split("\t", 1), n) for kv, n in facets.items()),
             )
-            _bump(db, "totals", (("chunks", len(chunks)), ("length", length), ("generation", 1)))
+            db.executemany(
+                "INSERT INTO chunk_facets(doc, at, chunk_id, document, committee_key, doc_type_key, date_num)"
+                " VALUES (?,?,?,?,?,?,?)",
+                ((key, at, *facet_row(chunk)) for at, chunk in enumerate(chunks)),
+            )
+            _bump(
+                db,
+                "totals",
+                (("chunks", len(chunks)), ("length", length), ("faceted", len(chunks)), ("generation", 1)),
+            )
+
+    def add_facets(self, name: str, chunks: list[Chunk]) -> None:
+        """Give an already held document (of an index older than chunk_facets) its facet rows,
+        from its chunks in reading order."""
+        with self._tx() as db:
+            row = db.execute("SELECT key FROM docs WHERE name=?", (name,)).fetchone()
+            if row is None:
+                return
+            gone = db.execute("DELETE FROM chunk_facets WHERE doc=?", (row[0],)).rowcount
+            db.executemany(
+                "INSERT INTO chunk_facets(doc, at, chunk_id, document, committee_key, doc_type_key, date_num)"
+                " VALUES (?,?,?,?,?,?,?)",
+                ((row[0], at, *facet_row(chunk)) for at, chunk in enumerate(chunks)),
+            )
+            _bump(db, "totals", (("faceted", len(chunks) - gone),))
+
+    def unfaceted(self) -> list[str]:
+        """Names of the documents without facet rows (held since before chunk_facets)."""
+        rows = self._db().execute(
+            "SELECT name FROM docs WHERE NOT EXISTS (SELECT 1 FROM chunk_facets f WHERE f.doc = docs.key)"
+        )
+        return [r[0] for r in rows.fetchall()]
+
+    def chunk_ids_where(self, filters: Filters, limit: int) -> list[str] | None:
+        """The ids of every chunk the filters select (the same rule as index.store.where_clause
+        and Chroma's `where`), or None when this cannot say: some chunks have no facet row yet,
+        or more than `limit` are selected (then the store's own filter is used)."""
+        db = self._db()
+        totals = dict(db.execute("SELECT name, value FROM totals WHERE name IN ('chunks', 'faceted')"))
+        if totals.get("faceted", 0) != totals.get("chunks", 0):
+            return None
+        terms, args = facet_sql(filters)
+        if not terms:
+            return None
+        sql = f"SELECT chunk_id FROM chunk_facets WHERE {' AND '.join(terms)} LIMIT ?"
+        ids = [r[0] for r in db.execute(sql, [*args, limit + 1]).fetchall()]
+        return ids if len(ids) <= limit else None
+
+    def selected(self, chunk_ids: list[str], filters: Filters) -> set[str] | None:
+        """Which of these chunks the filters select (None when some chunks have no facet row)."""
+        db = self._db()
+        totals = dict(db.execute("SELECT name, value FROM totals WHERE name IN ('chunks', 'faceted')"))
+        terms, args = facet_sql(filters)
+        if totals.get("faceted", 0) != totals.get("chunks", 0) or not terms:
+            return None
+        out: set[str] = set()
+        for i in range(0, len(chunk_ids), 5000):
+            batch = chunk_ids[i : i + 5000]
+            sql = (
+                f"SELECT chunk_id FROM chunk_facets INDEXED BY chunk_facets_id WHERE chunk_id IN ({','.join('?' * len(batch))}) "
+                f"AND {' AND '.join(terms)}"
+            )
+            out.update(r[0] for r in db.execute(sql, [*batch, *args]))
+        return out
 
     def remove_document(self, name: str) -> None:
         with self._tx() as db:
@@ -191,7 +303,12 @@ class KeywordIndex:
             kind, value = kv.split("\t", 1)
             db.execute("UPDATE facets SET n = n - ? WHERE kind=? AND value=?", (n, kind, value))
             db.execute("DELETE FROM facets WHERE kind=? AND value=? AND n <= 0", (kind, value))
-        _bump(db, "totals", (("chunks", -len(json.loads(chunk_ids))), ("length", -length)))
+        faceted = db.execute("DELETE FROM chunk_facets WHERE doc=?", (key,)).rowcount
+        _bump(
+            db,
+            "totals",
+            (("chunks", -len(json.loads(chunk_ids))), ("length", -length), ("faceted", -faceted)),
+        )
         db.execute("DELETE FROM postings WHERE doc=?", (key,))
         db.execute("DELETE FROM docs WHERE key=?", (key,))
 
@@ -203,9 +320,10 @@ class KeywordIndex:
             for ids, n in db.execute("SELECT chunk_ids, length FROM docs"):
                 chunks += len(json.loads(ids))
                 length += n
+            faceted = int(db.execute("SELECT count(*) FROM chunk_facets").fetchone()[0])
             db.executemany(
                 "INSERT INTO totals(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                (("chunks", chunks), ("length", length)),
+                (("chunks", chunks), ("length", length), ("faceted", faceted)),
             )
             _bump(db, "totals", (("generation", 1),))
 

@@ -28,8 +28,15 @@ class Store(Protocol):
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
 
     def search(
-        self, vector: np.ndarray, k: int, filters: Filters | None = None
-    ) -> list[tuple[Chunk, float]]: ...
+        self, vector: np.ndarray, k: int, filters: Filters | None = None, ids: list[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The k nearest chunks, of those the filters select (and, with `ids`, only of those
+        ids: a filter already worked out as the ids it selects)."""
+        ...
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ids and scores of the k nearest chunks, without their texts (cheap for a large k)."""
+        ...
 
     def delete(self, chunk_ids: list[str]) -> None: ...
 
@@ -225,14 +232,27 @@ class ChromaStore:
                 metadatas=[to_metadata(c) for c in batch],
             )
 
-    def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+    def search(
+        self, vector: np.ndarray, k: int, filters: Filters | None = None, ids: list[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
         # One round trip: Chroma returns fewer than k when it holds fewer (none when empty).
-        result = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,
-            where=where_clause(filters),
-            include=["documents", "metadatas", "distances"],
-        )
+        if ids is not None and not ids:
+            return []
+        try:
+            result = self._query(vector, k, filters, ids)
+        except Exception as exc:
+            # Chroma fails a query naming an id it does not hold ("Error finding id"); ids come
+            # from index.sqlite, which a crash between two writes can leave ahead of the store.
+            if ids is None or "finding id" not in str(exc):
+                raise
+            held = [
+                i
+                for batch in batches(ids, self.batch_size)
+                for i in self.collection.get(ids=batch, include=[])["ids"]
+            ]
+            if not held:
+                return []
+            result = self._query(vector, k, filters, held)
         ids = result["ids"][0]
         docs = result["documents"][0]  # type: ignore[index]
         metas = result["metadatas"][0]  # type: ignore[index]
@@ -241,6 +261,21 @@ class ChromaStore:
             (from_record(i, d or "", dict(m or {})), 1.0 - float(x))
             for i, d, m, x in zip(ids, docs, metas, dists, strict=True)
         ]
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, include=["distances"]
+        )
+        return [(i, 1.0 - float(x)) for i, x in zip(result["ids"][0], result["distances"][0], strict=True)]  # type: ignore[index]
+
+    def _query(self, vector: np.ndarray, k: int, filters: Filters | None, ids: list[str] | None) -> Any:
+        return self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            where=where_clause(filters),
+            ids=ids,
+            include=["documents", "metadatas", "distances"],
+        )
 
     def delete(self, chunk_ids: list[str]) -> None:
         for batch in batches(chunk_ids, self.batch_size):
@@ -309,15 +344,21 @@ class MemoryStore:
         for chunk, vector in zip(chunks, vectors, strict=True):
             self.rows[chunk.chunk_id] = (chunk, np.asarray(vector, dtype=np.float32), to_metadata(chunk))
 
-    def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+    def search(
+        self, vector: np.ndarray, k: int, filters: Filters | None = None, ids: list[str] | None = None
+    ) -> list[tuple[Chunk, float]]:
         where = where_clause(filters)
+        allowed = None if ids is None else set(ids)
         scored = [
             (chunk, float(np.dot(vec, vector) / ((np.linalg.norm(vec) * np.linalg.norm(vector)) or 1.0)))
             for chunk, vec, meta in self.rows.values()
-            if matches(meta, where)
+            if matches(meta, where) and (allowed is None or chunk.chunk_id in allowed)
         ]
         scored.sort(key=lambda item: (-item[1], item[0].chunk_id))
         return scored[:k]
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        return [(c.chunk_id, score) for c, score in self.search(vector, k)]
 
     def delete(self, chunk_ids: list[str]) -> None:
         for chunk_id in chunk_ids:

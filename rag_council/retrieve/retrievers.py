@@ -7,6 +7,7 @@ nothing about the last question."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -39,14 +40,15 @@ DUPLICATE_OVERLAP = 0.5
 _SHINGLE = 4
 
 
-def shingles(text: str) -> set[tuple[str, ...]]:
+@functools.lru_cache(maxsize=8192)  # a passage's shingles, read again whenever it is retrieved
+def shingles(text: str) -> frozenset[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9£%]+", normalise_for_match(text).replace("'", ""))
     if len(words) < _SHINGLE:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
+        return frozenset({tuple(words)}) if words else frozenset()
+    return frozenset(tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1))
 
 
-def overlap(a: set, b: set) -> float:
+def overlap(a: frozenset, b: frozenset) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
@@ -63,7 +65,7 @@ def drop_duplicates(
     more than that many are kept, but the hits after them are still read for other places of
     the kept passages."""
     kept: list[Hit] = []
-    seen: list[set] = []
+    seen: list[frozenset] = []
     for hit in hits:
         grams = shingles(hit.chunk.text)
         twin = next((i for i, other in enumerate(seen) if overlap(grams, other) >= threshold), None)

@@ -101,6 +101,18 @@ class StoreContract:
         assert [c.chunk_id for c, _ in store.search(_vec(1), 3, since)] == ["c2", "c3"]
         assert store.search(_vec(1), 3, Filters(committee="No Such Committee")) == []
 
+    def test_search_among_given_ids(self, filled: tuple[Store, list[Chunk]]) -> None:
+        store, _ = filled
+        assert [c.chunk_id for c, _ in store.search(_vec(1), 3, ids=["c3", "c2", "missing"])] == ["c2", "c3"]
+        assert [c.chunk_id for c, _ in store.search(_vec(1), 1, ids=["c3", "c2"])] == ["c2"]
+        assert store.search(_vec(1), 3, ids=[]) == []
+
+    def test_nearest_gives_ids_and_scores_best_first(self, filled: tuple[Store, list[Chunk]]) -> None:
+        store, _ = filled
+        near = store.nearest(_vec(1), 2)
+        assert [i for i, _ in near] == ["c1", "c2"]
+        assert near[0][1] == pytest.approx(1.0, abs=1e-4)
+
     def test_upsert_is_idempotent_and_delete_ignores_missing(self, filled: tuple[Store, list[Chunk]]) -> None:
         store, chunks = filled
         store.upsert([chunks[0]], np.stack([_vec(1)]))

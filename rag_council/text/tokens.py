@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rag_council.text.dates import MONTHS
@@ -177,6 +178,7 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'").rstrip(".,") for w in _WORD.findall(text)]
 
 
+@functools.lru_cache(maxsize=200_000)  # pure, and a council's vocabulary repeats (the reranker's hot spot)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'adopted'/'adoption'/'adopters' loosely."""
     word = word.lower().removesuffix("'s")

@@ -1,6 +1,7 @@
 """Ingest behaviour over every store: the in-memory fake and embedded Chroma (the server is
 covered in tests/integration/test_chroma_server.py)."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from rag_council import HashEmbedder, Index, Settings
 from rag_council.errors import IndexMismatchError, IndexNotFoundError
 from rag_council.index.store import MemoryStore
+from rag_council.types import Filters
 
 
 @pytest.fixture(params=["memory", "chroma"])
@@ -128,3 +130,144 @@ def test_the_same_file_under_two_names_survives_removing_one(make_index, tmp_pat
     index.ingest([b])
     index.remove(["b.txt"])
     assert index.count() == 0 and index.records() == []
+
+
+def _council_docs(folder: Path) -> list[Path]:
+    rows = [
+        ("cab-2017.md", "Cabinet", "2017-06-22", "minutes"),
+        ("cab-2023.md", "Cabinet", "2023-11-02", "minutes"),
+        ("scr-2023.md", "Children Scrutiny Committee", "2023-11-14", "minutes"),
+        ("scr-2019.md", "Children Scrutiny Committee", "2019-03-04", "agenda"),
+    ]
+    paths = []
+    for name, committee, date, kind in rows:
+        body = "\n\n".join(
+            f"## Item {i}\nOn {date} the {committee} discussed the library budget of £{i}00,000 and school transport."
+            for i in range(1, 6)
+        )
+        paths.append(_write(folder, name, f"# {committee} {kind}, {date}\n\n{body}"))
+    (folder / "manifest.toml").write_text(
+        "\n".join(
+            f'[documents."{n}"]\ncommittee = "{c}"\ndate = "{d}"\ndoc_type = "{k}"\n' for n, c, d, k in rows
+        ),
+        encoding="utf-8",
+    )
+    return paths
+
+
+_FILTERS = [
+    Filters(committee="cabinet"),
+    Filters(committee="Children Scrutiny Committee", since=dt.date(2023, 1, 1)),
+    Filters(since=dt.date(2023, 11, 1), until=dt.date(2023, 11, 30)),
+    Filters(doc_type="agenda"),
+    Filters(documents=("cab-2017.md", "scr-2019.md")),
+    Filters(committee="No Such Committee"),
+]
+
+
+def test_a_filtered_search_by_ids_finds_what_the_stores_filter_finds(make_index, tmp_path: Path):
+    """Index.search_vector gives the store the ids index.sqlite says the filters select; the
+    hits are the ones the store's own `where` gives, filter by filter."""
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    vector = index.embedder.embed_query("library budget school transport")
+    for filters in _FILTERS:
+        ids = index.keyword.chunk_ids_where(filters, 1000)
+        assert ids is not None
+        by_ids = index.search_vector(vector, 7, filters)
+        by_where = index.store.search(vector, 7, filters)
+        # The same scores in the same order (passages of equal score may come in either order).
+        assert [round(h.score, 5) for h in by_ids] == [round(x, 5) for _, x in by_where], filters
+        best = {c.chunk_id for c, x in by_where if x > by_where[-1][1] + 1e-6}
+        assert best <= {h.chunk.chunk_id for h in by_ids} <= set(ids)
+        assert set(ids) >= {c.chunk_id for c, _ in by_where}
+    assert index.search_vector(vector, 5, Filters(committee="cabinet")), (
+        "a filter that selects chunks finds them"
+    )
+
+
+def test_an_index_without_chunk_facets_uses_the_store_filter_then_gets_them(make_index, tmp_path: Path):
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    vector = index.embedder.embed_query("library budget")
+
+    def found() -> list[float]:  # scores (the hash embedder gives ties, in either order)
+        return [round(h.score, 5) for h in index.search_vector(vector, 7, _FILTERS[1])]
+
+    want = found()
+    db = index.keyword._db()
+    db.execute("DELETE FROM chunk_facets")  # as an index made before the table
+    db.execute("DELETE FROM totals WHERE name='faceted'")
+    assert index.keyword.chunk_ids_where(_FILTERS[1], 1000) is None
+    assert found() == want
+    assert sorted(index.keyword.unfaceted()) == sorted(r.name for r in index.records())
+    index.ingest(_council_docs(tmp_path / "docs"))  # unchanged: only the facets are filled in
+    assert index.keyword.unfaceted() == []
+    assert index.keyword.chunk_ids_where(_FILTERS[1], 1000) is not None
+    assert found() == want
+    # More ids than the limit: the store's filter again.
+    assert index.keyword.chunk_ids_where(Filters(committee="cabinet"), 1) is None
+
+
+def test_removing_and_replacing_keep_the_chunk_facets(make_index, tmp_path: Path):
+    index = make_index()
+    paths = _council_docs(tmp_path / "docs")
+    index.ingest(paths)
+    cabinet = Filters(committee="cabinet")
+    before = set(index.keyword.chunk_ids_where(cabinet, 1000) or [])
+    index.remove(["cab-2017.md"])
+    after = set(index.keyword.chunk_ids_where(cabinet, 1000) or [])
+    assert after and after < before
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n\n## Item 9\nA new item.", encoding="utf-8")
+    index.ingest([paths[1]])
+    ids = index.keyword.chunk_ids_where(cabinet, 1000)
+    assert ids is not None and set(ids) == set(index.manifest.documents["cab-2023.md"].chunk_ids)
+
+
+def test_a_filter_selecting_more_ids_than_a_batch_searches_them_in_batches(
+    make_index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import rag_council.index as index_module
+
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    vector = index.embedder.embed_query("library budget school transport")
+    cabinet = Filters(committee="cabinet")
+    want = [round(score, 5) for _, score in index.store.search(vector, 4, cabinet)]
+    monkeypatch.setattr(index_module, "FILTER_IDS_BATCH", 2)
+    monkeypatch.setattr(index_module, "FILTER_IDS_NUMPY", 0)  # Chroma among the ids, not numpy
+    monkeypatch.setattr(index, "_nearest_selected", lambda *_: None)  # as when too few are near
+    hits = index.search_vector(vector, 4, cabinet)
+    # The same best scores (the passages repeat, so equal scores may come in another order).
+    assert [round(h.score, 5) for h in hits] == want
+    assert {h.chunk.meta["committee"] for h in hits} == {"Cabinet"}
+
+
+def test_a_filtered_search_reads_the_nearest_of_the_whole_index_widening_as_needed(
+    make_index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The first k chunks of the whole ranking that the filters select are the k best selected:
+    the same scores as the store's own filter, whether the first list holds enough or has to be
+    widened, and the ids path when it would have to be widened too far."""
+    import rag_council.index as index_module
+
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    vector = index.embedder.embed_query("library budget school transport")
+    depths: list[int] = []
+    nearest = index.store.nearest
+    monkeypatch.setattr(index.store, "nearest", lambda v, k: depths.append(k) or nearest(v, k))
+    monkeypatch.setattr(index_module, "FILTER_IDS_FEW", -1)  # always the nearest list first
+    for first in (1, 200):
+        monkeypatch.setattr(index_module, "NARROW_FIRST", first)
+        for filters in _FILTERS:
+            depths.clear()
+            want = [round(x, 5) for _, x in index.store.search(vector, 3, filters)]
+            assert [round(h.score, 5) for h in index.search_vector(vector, 3, filters)] == want, filters
+    monkeypatch.setattr(index_module, "NARROW_FIRST", 1)
+    depths.clear()
+    assert index.search_vector(vector, 3, Filters(committee="No Such Committee")) == []
+    assert depths == [12, index.count()], "4k first, widened x4 at a time up to the whole index"
+    monkeypatch.setattr(index_module, "NARROW_DEPTH", 1)
+    assert index._nearest_selected(vector, 3, Filters(committee="No Such Committee")) is None
+    assert index.search_vector(vector, 3, Filters(committee="No Such Committee")) == []
