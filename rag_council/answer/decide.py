@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from rag_council.answer.base import NO_ANSWER
 from rag_council.answer.kind import asked_kind
-from rag_council.text import anchor_present, content_terms, question_anchors, stem, words
+from rag_council.text import STOPWORDS, anchor_present, content_terms, question_anchors, stem, words
 from rag_council.types import Hit
 
 CLOSEST = "the passages closest to your question"
@@ -113,6 +113,20 @@ _ROLE = re.compile(
     r"cabinet member|scrutineer|member for|lead member|chief executive)\b",
     re.I,
 )
+_ROLE_WORD = (
+    r"(?:[Hh]ead\s+of|[Hh]ead|[Dd]irector|[Cc]hair(?:man|person|woman)?|[Mm]anager|[Oo]fficer|[Ll]eader|"
+    r"[Cc]ommissioner|[Cc]abinet\s+[Mm]ember|[Ss]crutineer|[Ll]ead\s+[Mm]ember|[Cc]hief\s+[Ee]xecutive)"
+)
+# A role with the capitalised words around it: "the Head of Service", "Chair of the Task and Finish Group"
+_ROLE_RUN = re.compile(
+    rf"(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|&)\s+)*)*\b{_ROLE_WORD}\b"
+    r"(?:\s+(?:(?:of|for|and|the|&)\s+)*[A-Z][\w'’-]*)*"
+)
+_NAMED_ROLE = re.compile(
+    r"\bnames?\s+of\b.*\b(?:head|teacher|chair\w*|director|manager|officer|champion|councillor|member|"
+    r"scrutineer|leader|commissioner|author|clerk|lead|author|mayor|advis[eo]r|worker)\b",
+    re.I,
+)
 _ORG_SUFFIX = re.compile(
     r"\b[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|of|and|for|the|&))*\s+"
     r"(?:Ltd|Limited|plc|PLC|LLP|CIC|Trust|Group|Partnership|Foundation|Charity|Agency|Services|"
@@ -147,7 +161,8 @@ def _new_names(question: str, pattern: re.Pattern[str]) -> Callable[[str], bool]
 
     def test(text: str) -> bool:
         for m in pattern.finditer(text):
-            if {stem(w) for w in words(m.group(0))} - asked - {"councillor", "cllr", "mr", "mrs", "ms"}:
+            said = {stem(w) for w in words(m.group(0)) if w not in STOPWORDS}
+            if said - asked - {"councillor", "cllr", "mr", "mrs", "ms"}:
                 return True
         return False
 
@@ -196,11 +211,16 @@ def asked(question: str) -> Ask | None:
                 return Ask(kind, _new_names(question, _ORG_SUFFIX))
             if kind == "a person":
                 person = _new_names(question, _PERSON)
-                # "Who chairs the panel?" is answered by a role ("the Head of Service") too
-                role = re.search(r"\bchair", question, re.I) is not None
-                return Ask(kind, lambda t, p=person, r=role: p(t) or (r and _ROLE.search(t) is not None))
+                # "Who chairs the panel?" is answered by a role ("the Head of Service") too, but
+                # not by the role the question names ("the Chair of the group"), nor when it
+                # asks which councillor
+                role = re.search(r"^\s*which\s+(?:councillor|member|person|people)", question, re.I) is None
+                roles = _new_names(question, _ROLE_RUN)
+                return Ask(kind, lambda t, p=person, r=role, q=roles: p(t) or (r and q(t)))
             if kind == "a name":
                 people, orgs = _new_names(question, _PERSON), _new_names(question, _ORG_SUFFIX)
+                if _NAMED_ROLE.search(question):
+                    return Ask("a person", people)  # the name of a role holder is a person's
                 return Ask(kind, lambda t, p=people, o=orgs: p(t) or o(t))
     found = asked_kind(question)
     if found is None:
@@ -216,6 +236,200 @@ def missing_kind(question: str, answer: str) -> str | None:
         return None
     text = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", answer)
     return None if ask.test(text) else ask.kind
+
+
+# --- the kind asked for, about the thing asked, in the answer's own sentences ----------------
+
+_MARKS = re.compile(r"((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+# Numbers that are no answer to "how many": dates, years and periods, the numbers of clauses,
+# paragraphs, items, pages and appendices, and a rate's denominator.
+_NOT_A_COUNT = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?"
+    rf"|\b(?:{_MONTHS})\s+\d{{4}}\b"
+    r"|\b(?:19|20)\d\d(?:\s*[-/–]\s*(?:19|20)?\d\d)?\b"
+    r"|\b\d+(?:\.\d+){2,}\b"
+    r"|^\s*[-–•(]*\s*\(?[a-z0-9]{1,3}[.)]\s|^\s*[-–•]+\s*\d{1,3}\s+(?-i:[A-Z])"
+    r"|\b(?:paragraphs?|sections?|items?|pages?|appendix|appendices|minutes?|standards?|tier|"
+    r"priority|recommendation|q|quarter|ks|key stage|phase|level|annex|table|figure|chapter)\s*\d[\d.]*"
+    r"(?:\s*(?:-|–|to|and)\s*\d[\d.]*)?"
+    r"|\bper\s+\d[\d,]*\b|\b\d{1,2}(?::|\.)\d\d\s*(?:am|pm)\b|\b\d{1,2}\s*(?:am|pm)\b"
+    r"|\btel\b[^a-z]*|\(\d{4,5}\)\s*\d+",
+    re.I,
+)
+_COUNT_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|million|half|third|quarter|dozen|none|no one|nobody)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def sentences_of(draft: str, cited: list[Hit]) -> list[tuple[str, list[Hit]]]:
+    """The answer's sentences (text up to each run of [n] markers), each with the passages its
+    markers cite ([n] is cited[n-1]). Text after the last marker counts as a sentence citing
+    nothing."""
+    parts = _MARKS.split(draft)
+    out: list[tuple[str, list[Hit]]] = []
+    for i in range(0, len(parts), 2):
+        text = parts[i].strip()
+        marks = parts[i + 1] if i + 1 < len(parts) else ""
+        if not text:
+            continue
+        numbers = {int(n) for n in re.findall(r"\d+", marks)}
+        out.append((text, [cited[n - 1] for n in sorted(numbers) if 0 < n <= len(cited)]))
+    return out
+
+
+def has_count(text: str) -> bool:
+    """A number that could answer "how many": not a date, a year, a clause or page number."""
+    rest = _NOT_A_COUNT.sub(" ", text)
+    return re.search(r"\d", rest) is not None or _COUNT_WORD.search(rest) is not None
+
+
+# The words that say which kind of thing is asked for, not what it is about.
+_KIND_TEXT = (
+    "how many much number numbers total amount value cost price rate percentage proportion "
+    "when date year month day time name names who whom whose which what company companies firm "
+    "organisation organization provider providers agency contractor supplier person councillor "
+    "officer member members vote votes voted result results figure figures"
+)
+_KIND_WORDS = frozenset(stem(w) for w in _KIND_TEXT.split())
+
+
+def subject_terms(question: str) -> list[str]:
+    """What the question is about: its content words that are neither the words every question
+    about council records uses nor the words that ask for a kind of thing, nor years."""
+    return [
+        t
+        for t in content_terms(question)
+        if t not in _GENERIC and t not in _KIND_WORDS and not t.isdigit() and len(t) > 2
+    ]
+
+
+def _says(term: str, said: set[str]) -> bool:
+    """`term` or a word of its family ("servic" ~ "service", "fost" ~ "fostering") is in `said`."""
+    if term in said:
+        return True
+    if len(term) < 4:
+        return False
+    return any(len(w) >= 4 and (w.startswith(term) or term.startswith(w)) for w in said)
+
+
+def sentence_coverage(terms: list[str], sentence: str, idf: Mapping[str, float] | None) -> float:
+    """Share of `terms` (rare ones weigh more) that `sentence` says."""
+    if not terms:
+        return 1.0
+    said = {stem(w) for w in words(sentence)}
+    unseen = (idf or {}).get("", 1.0)
+
+    def weight(t: str) -> float:
+        return (idf or {}).get(t, unseen) if idf else 1.0
+
+    total = sum(weight(t) for t in terms)
+    return sum(weight(t) for t in terms if _says(t, said)) / total if total else 1.0
+
+
+_COUNTED_END = re.compile(
+    r"^(?:did|do|does|were|was|are|is|has|have|had|will|would|can|could|should|might|in|of|for|on|at|"
+    r"from|about|with|by|during|since|between|per|to|and|or|that|who|which|were|been|a|an|the)$",
+    re.I,
+)
+
+
+_PAST = frozenset(
+    [
+        "left",
+        "went",
+        "got",
+        "took",
+        "came",
+        "won",
+        "made",
+        "gave",
+        "had",
+        "saw",
+        "met",
+        "began",
+        "became",
+        "ran",
+        "paid",
+    ]
+)
+
+
+def counted(question: str) -> str | None:
+    """The thing a "how many" question counts, by its head word, when it is a specific one:
+    "How many complaints about ... did the council receive" counts complaints; "How many
+    children were adopted" counts children, a word every question here uses (None)."""
+    m = re.search(r"\bhow\s+many\b", question, re.I)
+    if m is None:
+        return None
+    phrase: list[str] = []
+    for w in words(question[m.end() :]):
+        if _COUNTED_END.match(w):
+            break
+        # "How many social workers left ...": a verb after a plural ends the thing counted
+        if phrase and phrase[-1].endswith("s") and (w.endswith("ed") or w in _PAST):
+            break
+        phrase.append(w)
+    if not phrase:
+        return None
+    head = stem(phrase[-1])
+    if head in _GENERIC or head in _KIND_WORDS or len(head) < 3:
+        return None
+    return head
+
+
+def kind_sentences(question: str, draft: str, cited: list[Hit]) -> list[tuple[str, list[Hit]]] | None:
+    """The answer's sentences that give the kind of thing the question asks for (None: the
+    question asks for nothing this step can check)."""
+    ask = asked(question)
+    if ask is None:
+        return None
+    test = has_count if ask.kind in ("a number", "a figure") else ask.test
+    return [(s, hits) for s, hits in sentences_of(draft, cited) if test(s)]
+
+
+def period_forms(question: str, year: str) -> list[str]:
+    """How a text names the period the question names with `year`: a financial year the
+    question names ("2017/18", "2017-18") is that one only, in its usual spellings; a calendar
+    year is itself or a financial year that holds it."""
+    m = re.search(rf"\b{year}\s*[-/–]\s*((?:19|20)?\d\d)\b", question)
+    if m is None:
+        return _year_forms(year)
+    nxt = int(year) + 1
+    if int(m.group(1)[-2:]) != nxt % 100:
+        return _year_forms(year)  # "2017-20": a span of years, each a year of the span
+    return [
+        f"{year}{sep}{end}"
+        for sep in ("-", "/", "–", " to ", " - ")
+        for end in (f"{nxt % 100:02d}", str(nxt))
+    ]
+
+
+def _of_year(year: str, sentence: str, hits: list[Hit], forms: list[str] | None = None) -> bool:
+    """A sentence gives a figure of `year` when it names the year (or a financial year that holds
+    it), or names no year and cites papers of that year or the next (a year's figures are
+    reported after it ends)."""
+    forms = forms or _year_forms(year)
+    low = sentence.lower()
+    if any(f in low for f in forms):
+        return True
+    if _YEAR.search(sentence):
+        return False  # it names another year: another year's figure
+    # "For this period the budget was £663k": the period is the passage's
+    around = " ".join(h.chunk.text for h in hits).lower()
+    if any(f in around for f in forms):
+        return True
+    if _YEAR.search(around):
+        return False
+    dates = {str(h.chunk.meta.get("date", ""))[:4] for h in hits}
+    return year in dates or str(int(year) + 1) in dates
 
 
 # --- score ---------------------------------------------------------------------------------
@@ -273,6 +487,14 @@ class Params:
     threshold: float = 0.0
     # a year the question names must be in a passage the answer cites (not only in one retrieved)
     cited_years: bool = True
+    # the answer's sentences that give the kind asked for must say this share of what the
+    # question is about (its rarer words weigh more); 0 turns the test off
+    kind_coverage: float = 0.0
+    # a figure asked for a year must come from a sentence of that year (the whole answer's
+    # papers standing for the year when False)
+    sentence_years: bool = False
+    # a "how many" question's counted thing must be in a sentence giving a number
+    counted: bool = False
 
 
 DEFAULT = Params()
@@ -354,15 +576,39 @@ def features(
     )
     cited_hits = [numbered[n - 1] for n in markers if 0 < n <= len(numbered)]
     years = [a for a in question_anchors(question) if re.fullmatch(r"(?:19|20)\d\d", a)]
+    ask = asked(question)
+    given = kind_sentences(question, draft, numbered)
+    terms = subject_terms(question)
+    kind_cov = (
+        1.0 if given is None else max((sentence_coverage(terms, s, idf) for s, _ in given), default=0.0)
+    )
+    figure = ask is not None and ask.kind in _FIGURES
     return {
         "missing_anchors": missing_anchors(question, passages),
         "missing_cited_years": [y for y in years if cited_hits and y in missing_anchors(y, cited_hits)],
         "figure_without_year": figure_without_year(question, text, cited_hits, years),
-        "missing_kind": missing_kind(question, text) or "",
+        # the answer's sentences that give a figure give none of the year asked about
+        "figure_not_of_year": [
+            y
+            for y in years
+            if figure and given and not any(_of_year(y, s, h, period_forms(question, y)) for s, h in given)
+        ],
+        "missing_kind": "" if given is None or given else ask.kind if ask else "",
+        "kind_coverage": kind_cov,
+        # a "how many" question's counted thing ("complaints") in none of the sentences giving a number
+        "counted_missing": bool(
+            (head := counted(question))
+            and given is not None
+            and given
+            and not any(_says(head, {stem(w) for w in words(s)}) for s, _ in given)
+        ),
         "coverage": cov,
         "missing_terms": missing,
         "relevance": relevance(passages),
     }
+
+
+_FIGURES = ("a number", "a figure", "an amount", "a percentage")
 
 
 def _year_forms(year: str) -> list[str]:
@@ -405,13 +651,24 @@ def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules:
     if rules and params.cited_years and feats.get("missing_cited_years"):
         names = ", ".join(f"“{m}”" for m in feats["missing_cited_years"])  # type: ignore[union-attr]
         return Decision(False, f"{CLOSEST} that answer it do not mention {names}", score, nums)
-    if rules and params.cited_years and feats.get("figure_without_year"):
-        names = ", ".join(f"“{m}”" for m in feats["figure_without_year"])  # type: ignore[union-attr]
-        return Decision(False, f"{CLOSEST} give figures for other years than {names}", score, nums)
     if rules and feats["missing_kind"]:
         kind = str(feats["missing_kind"])
         what = kind.split(" ", 1)[-1]
         return Decision(False, f"{CLOSEST} do not give the {what} asked for", score, nums)
+    years_off = feats.get("figure_not_of_year") if params.sentence_years else feats.get("figure_without_year")
+    if rules and params.cited_years and years_off:
+        names = ", ".join(f"“{m}”" for m in years_off)  # type: ignore[union-attr]
+        return Decision(False, f"{CLOSEST} give figures for other years than {names}", score, nums)
+    if rules and params.counted and feats.get("counted_missing"):
+        return Decision(
+            False, f"{CLOSEST} give numbers, but not of the thing you asked to count", score, nums
+        )
+    kind_cov = float(feats.get("kind_coverage", 1.0))  # type: ignore[arg-type]
+    nums["kind_coverage"] = kind_cov
+    if rules and kind_cov < params.kind_coverage:
+        return Decision(
+            False, f"{CLOSEST} give the kind of thing asked for, but not about what you asked", score, nums
+        )
     if score < params.threshold:
         missing = [str(t) for t in feats.get("missing_terms", [])][:4]  # type: ignore[union-attr]
         said = f" (nothing on {', '.join(f'“{t}”' for t in missing)})" if missing else ""
