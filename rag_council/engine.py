@@ -149,7 +149,14 @@ class Engine:
         ):
             # the records' answer too must give what was asked (rag_council.answer.decide)
             decision = (
-                decide(q, recorded.passages, answer.text, index=self.index, cited=self._numbered(answer))
+                decide(
+                    q,
+                    recorded.passages,
+                    answer.text,
+                    index=self.index,
+                    cited=self._numbered(answer),
+                    records=True,
+                )
                 if self.settings.answer.check_answer_kind
                 else None
             )

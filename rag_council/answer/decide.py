@@ -102,7 +102,12 @@ _INSTITUTION = (
     "Corporate|Parenting|Safeguarding|Early|Help|Fostering|Adoption|Court|Office|Government|"
     "Annual|Action|Update|Item|Minutes|Executive|Summary|Appendix|Chair|Vice|The|This|That|Our|"
     "National|Local|Authority|Public|Policy|Programme|Project|Review|School|Schools|Support|"
-    "Commission|Commissioner|Member|Members|Unit|Centre|House|Street|Road|Fund|Funding"
+    "Commission|Commissioner|Member|Members|Unit|Centre|House|Street|Road|Fund|Funding|"
+    # roles and the words of role titles: "Permanence Champion", "Virtual Head Teacher"
+    "Champion|Manager|Teacher|Worker|Workers|Scrutineer|Lead|Advisor|Adviser|Coordinator|Co-ordinator|"
+    "Assistant|Practitioner|Practitioners|Reviewing|Independent|Statutory|Strategic|Senior|Principal|"
+    "Interim|Deputy|Virtual|Registered|Permanence|Case|Progression|Quality|Assurance|Operations|"
+    "Business|Partner|Partners|Specialist|Consultant|Nurse|Visitor|Clerk|Governance|Democratic"
 )
 _PERSON = re.compile(
     rf"\b{_HONORIFIC}\s+[A-Z][a-z'’-]+|\b(?!(?:{_INSTITUTION})\b)[A-Z][a-z'’-]+\s+"
@@ -130,7 +135,8 @@ _NAMED_ROLE = re.compile(
 _ORG_SUFFIX = re.compile(
     r"\b[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|of|and|for|the|&))*\s+"
     r"(?:Ltd|Limited|plc|PLC|LLP|CIC|Trust|Group|Partnership|Foundation|Charity|Agency|Services|"
-    r"Council|Centre|Association|Society|Company|Consortium|Network|England|Alliance|Care)\b"
+    r"Council|Centre|Association|Society|Company|Consortium|Network|England|Alliance|Care|School|Academy|"
+    r"College|Nursery|High|Primary)\b"
     r"|\b[A-Z]{2,}\b(?:\s+[A-Z][a-z]+)*"
 )
 _VOTE = re.compile(
@@ -182,7 +188,8 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
         re.compile(
             r"^\s*(?:which|what)\s+(?:company|companies|firm|firms|organisation|organisations|"
             r"organization|provider|providers|agency|agencies|contractor|contractors|supplier|"
-            r"suppliers|charity|charities|developer|builder|consultancy|business)\b",
+            r"suppliers|charity|charities|developer|builder|consultancy|business|schools?|academy|academies|"
+            r"colleges?|nursery|nurseries)\b",
             re.I,
         ),
         "an organisation",
@@ -200,8 +207,30 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_RATING_ASKED = re.compile(
+    r"^\s*(?:what|which)\s+(?:rating|grade|judgement|judgment|ofsted\s+rating)\b|^\s*how\s+(?:was|were|did)\b.*\b(?:rated|judged|graded)\b",
+    re.I,
+)
+_RATING = re.compile(
+    r"\b(?:outstanding|good|requires?\s+improvement|inadequate|satisfactory|rated|judged|graded|rating)\b",
+    re.I,
+)
+_DAY_ASKED = re.compile(r"^\s*(?:on\s+)?(?:what|which)\s+(?:date|day)\b", re.I)
+_DAY = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}"
+    r"(?:st|nd|rd|th)?\b",
+    re.I,
+)
+
+
 def asked(question: str) -> Ask | None:
     """What the question asks for (None: nothing this step can check)."""
+    if _RATING_ASKED.search(question):
+        return Ask("a rating", _has(_RATING))
+    if _DAY_ASKED.search(question):
+        return Ask("a date", _has(_DAY))  # "on what date": a day, not a month or a year
     for opening, kind in _ASKS:
         if opening.search(question):
             if kind == "a list of votes":
@@ -257,7 +286,9 @@ _NOT_A_COUNT = re.compile(
     r"priority|recommendation|q|quarter|ks|key stage|phase|level|annex|table|figure|chapter)\s*\d[\d.]*"
     r"(?:\s*(?:-|–|to|and)\s*\d[\d.]*)?"
     r"|\bper\s+\d[\d,]*\b|\b\d{1,2}(?::|\.)\d\d\s*(?:am|pm)\b|\b\d{1,2}\s*(?:am|pm)\b"
-    r"|\btel\b[^a-z]*|\(\d{4,5}\)\s*\d+",
+    r"|\btel\b[^a-z]*|\(\d{4,5}\)\s*\d+"
+    r"|\baged?\s+(?:over\s+|under\s+)?\d+(?:\s*(?:-|to)\s*\d+)?|\b\d+\s*(?:years?\s+old|-?\s*year[- ]olds?)\b"
+    r"|\b(?:under|over)[- ]\d+s?\b|\b\d+\s*(?:-|–)\s*\d+\s+year",
     re.I,
 )
 _COUNT_WORD = re.compile(
@@ -395,6 +426,20 @@ def kind_sentences(question: str, draft: str, cited: list[Hit]) -> list[tuple[st
     return [(s, hits) for s, hits in sentences_of(draft, cited) if test(s)]
 
 
+_FINANCIAL = re.compile(r"\b(?:19|20)\d\d\s*[-/–]\s*(?:19|20)?\d\d\b")
+
+
+def _around(sentence: str, text: str, before: int = 400, after: int = 100) -> str:
+    """The passage's text about where `sentence` stands in it (the whole passage when it is not
+    found)."""
+    probe = " ".join(sentence.split()[:6])
+    at = " ".join(text.split()).find(probe) if probe else -1
+    if at < 0:
+        return text
+    flat = " ".join(text.split())
+    return flat[max(0, at - before) : at + len(sentence) + after]
+
+
 def period_forms(question: str, year: str) -> list[str]:
     """How a text names the period the question names with `year`: a financial year the
     question names ("2017/18", "2017-18") is that one only, in its usual spellings; a calendar
@@ -412,19 +457,114 @@ def period_forms(question: str, year: str) -> list[str]:
     ]
 
 
+# "What did full Council decide ...", "Did Cabinet approve ...": a decision the question says a body made
+_DECIDER = re.compile(
+    r"\b(?:did|has|have|does|do|will)\s+(?:the\s+)?(?P<body>full\s+council|council|cabinet|"
+    r"(?:[\w'’-]+\s+){0,5}?(?:committee|board|panel))\s+"
+    r"(?P<verb>decide|resolve|agree|approve|endorse|adopt|reject|vote|respond|accept|defer|refuse|make|"
+    r"turn\s+down|postpone)\b",
+    re.I,
+)
+_DECISION = re.compile(
+    r"\b(?:resolved|agreed|decided|approved|endorsed|adopted|rejected|deferred|refused|voted|carried|"
+    r"accepted|noted|responded|response)\b",
+    re.I,
+)
+
+
+# a decision not to: the answer must say so ("deferred", "rejected", "turned down")
+_NOT_TO = r"\b(?:reject\w*|refus\w*|turn\w*\s+down|declin\w*|not\s+(?:agree|approve)\w*)"
+_PUT_OFF = r"\b(?:defer\w*|postpon\w*|adjourn\w*)"
+_NEGATIVE = {
+    "defer": _PUT_OFF,
+    "postpone": _PUT_OFF,
+    "reject": _NOT_TO,
+    "refuse": _NOT_TO,
+    "turn down": _NOT_TO,
+}
+
+
+def _decider_verb(question: str) -> str:
+    m = _DECIDER.search(question)
+    return " ".join(m.group("verb").lower().split()) if m else ""
+
+
+def _names_decision_by(body: str, sentence: str) -> bool:
+    """The sentence says the body (or its head noun: "the board") decided: "endorsed by the
+    board", "the Board agreed"."""
+    head = body.split()[-1]
+    names = rf"(?:{re.escape(body)}|(?:the|its)\s+{re.escape(head)})"
+    verb = r"(?:resolved|agreed|decided|approved|endorsed|adopted|rejected|deferred|refused|voted|accepted|noted)"
+    pattern = rf"\b{names}\b(?:\W+\w+){{0,6}}?\W+{verb}\b|\b{verb}\s+by\s+{names}\b"
+    return re.search(pattern, sentence, re.I) is not None
+
+
+def decider(question: str) -> tuple[str, bool] | None:
+    """The body a question says made a decision, and whether it asks yes or no ("Did Cabinet
+    approve ...?")."""
+    m = _DECIDER.search(question)
+    if m is None:
+        return None
+    body = " ".join(m.group("body").lower().split())
+    return body, re.match(r"\s*(?:did|has|have|does|do|will)\b", question, re.I) is not None
+
+
+def _body_of(body: str, hit: Hit) -> bool:
+    """`hit` is from the papers of `body` (its meetings' minutes or agenda packs)."""
+    committee = str(hit.chunk.meta.get("committee", "")).lower()
+    if not committee:
+        return False
+    if body in ("full council", "council"):
+        return committee in ("council", "full council", "county council")
+    wanted = {stem(w) for w in words(body) if w not in STOPWORDS and w != "the"}
+    return wanted <= {stem(w) for w in words(committee)}
+
+
+def decision_features(question: str, given: list[tuple[str, list[Hit]]]) -> dict[str, bool]:
+    """For a question about a body's decision: whether none of the answer's sentences cites the
+    papers of that body ("body_missing"), and, for a yes/no question, whether none states a
+    decision rather than a recommendation ("no_decision")."""
+    found = decider(question)
+    if found is None or not given:
+        return {"body_missing": False, "no_decision": False}
+    body, yes_no = found
+    of_body = [
+        (s, hits) for s, hits in given if any(_body_of(body, h) for h in hits) or _names_decision_by(body, s)
+    ]
+    decided = [
+        s
+        for s, _ in of_body
+        if _DECISION.search(s)
+        and not (re.search(r"recommend", s, re.I) and not re.search(r"resolved", s, re.I))
+    ]
+    negative = _NEGATIVE.get(_decider_verb(question))
+    if negative:  # "Why did Cabinet defer ...": the sentences must say it deferred
+        decided = [s for s, _ in of_body if re.search(negative, s, re.I)]
+    return {"body_missing": not of_body, "no_decision": (yes_no or bool(negative)) and not decided}
+
+
 def _of_year(year: str, sentence: str, hits: list[Hit], forms: list[str] | None = None) -> bool:
     """A sentence gives a figure of `year` when it names the year (or a financial year that holds
     it), or names no year and cites papers of that year or the next (a year's figures are
     reported after it ends)."""
     forms = forms or _year_forms(year)
+    financial = forms != _year_forms(year)
+    nxt = str(int(year) + 1)
+
+    def names(text: str) -> bool:
+        if any(f in text for f in forms):
+            return True
+        # "October 2015 to October 2016" is the financial year 2015-16's period; "2016/17" is not
+        return financial and re.search(rf"\b(?:{year}|{nxt})\b", _FINANCIAL.sub(" ", text)) is not None
+
     low = sentence.lower()
-    if any(f in low for f in forms):
+    if names(low):
         return True
     if _YEAR.search(sentence):
         return False  # it names another year: another year's figure
-    # "For this period the budget was £663k": the period is the passage's
-    around = " ".join(h.chunk.text for h in hits).lower()
-    if any(f in around for f in forms):
+    # "For this period the budget was £663k": the period is the passage's, around the sentence
+    around = " ".join(_around(sentence, h.chunk.text) for h in hits).lower()
+    if names(around):
         return True
     if _YEAR.search(around):
         return False
@@ -495,6 +635,9 @@ class Params:
     sentence_years: bool = False
     # a "how many" question's counted thing must be in a sentence giving a number
     counted: bool = False
+    # a decision the question says a body made must be cited from that body's papers, and a
+    # yes/no question about it answered by a decision (not a recommendation)
+    bodies: bool = False
 
 
 DEFAULT = Params()
@@ -522,9 +665,16 @@ def idf_of(index: object) -> dict[str, float]:
         return cached
     all_ids = getattr(index, "all_chunk_ids", None)
     chunks = getattr(index, "chunks", None)
+    documents = getattr(getattr(index, "manifest", None), "documents", None)
+    ids: list[str] = []
+    if callable(all_ids):
+        ids = list(all_ids())
+    elif isinstance(documents, Mapping):  # an rag_council.index.Index: its documents' chunks
+        for record in documents.values():
+            ids += list(getattr(record, "chunk_ids", []))
     table: dict[str, float] = {}
-    if callable(all_ids) and callable(chunks):
-        texts = [c.text for c in chunks(all_ids())]
+    if ids and callable(chunks):
+        texts = [c.text for c in chunks(ids)]
         df: Counter[str] = Counter()
         for text in texts:
             df.update({stem(w) for w in words(text)})
@@ -564,10 +714,13 @@ def features(
     draft: str,
     idf: Mapping[str, float] | None = None,
     cited: list[Hit] | None = None,
+    records: bool = False,
 ) -> dict[str, float | str | list[str]]:
     """Everything the decision reads, for the decision and for tuning it. `cited`: the passages
     the draft's markers number ([n] is cited[n-1]) when they are not `passages` (a checked
-    answer's markers are renumbered to its citations)."""
+    answer's markers are renumbered to its citations). `records`: the draft is an answer from
+    the council's records, whose passages are the spans it cites; the records were chosen by
+    the question's date, meeting and body already, so the anchors are not looked for in them."""
     text = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", draft)
     cov, missing = coverage(question, text, idf)
     numbered = passages if cited is None else cited
@@ -584,8 +737,10 @@ def features(
     )
     figure = ask is not None and ask.kind in _FIGURES
     return {
-        "missing_anchors": missing_anchors(question, passages),
-        "missing_cited_years": [y for y in years if cited_hits and y in missing_anchors(y, cited_hits)],
+        "missing_anchors": [] if records else missing_anchors(question, passages),
+        "missing_cited_years": []
+        if records
+        else [y for y in _one_per_range(question, years) if cited_hits and not _any_year_in(y, cited_hits)],
         "figure_without_year": figure_without_year(question, text, cited_hits, years),
         # the answer's sentences that give a figure give none of the year asked about
         "figure_not_of_year": [
@@ -595,6 +750,7 @@ def features(
         ],
         "missing_kind": "" if given is None or given else ask.kind if ask else "",
         "kind_coverage": kind_cov,
+        **decision_features(question, sentences_of(draft, numbered)),
         # a "how many" question's counted thing ("complaints") in none of the sentences giving a number
         "counted_missing": bool(
             (head := counted(question))
@@ -608,7 +764,26 @@ def features(
     }
 
 
-_FIGURES = ("a number", "a figure", "an amount", "a percentage")
+_FIGURES = ("a number", "a figure", "an amount", "a percentage", "a rating")
+
+
+def _one_per_range(question: str, years: list[str]) -> list[str]:
+    """The years a question names, a range ("from 2017 to 2024", "between 2021 and 2022") as
+    one item "2017..2024": a passage of any year in it is of the range."""
+    out, spanned = [], set()
+    for m in re.finditer(
+        r"\b(?:from|between)\s+((?:19|20)\d\d)\s+(?:to|and|until|-)\s+((?:19|20)\d\d)\b", question, re.I
+    ):
+        out.append(f"{m.group(1)}..{m.group(2)}")
+        spanned |= {m.group(1), m.group(2)}
+    return out + [y for y in years if y not in spanned]
+
+
+def _any_year_in(item: str, hits: list[Hit]) -> bool:
+    if ".." not in item:
+        return item not in missing_anchors(item, hits)
+    a, b = (int(x) for x in item.split(".."))
+    return any(str(y) not in missing_anchors(str(y), hits) for y in range(a, b + 1))
 
 
 def _year_forms(year: str) -> list[str]:
@@ -659,6 +834,12 @@ def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules:
     if rules and params.cited_years and years_off:
         names = ", ".join(f"“{m}”" for m in years_off)  # type: ignore[union-attr]
         return Decision(False, f"{CLOSEST} give figures for other years than {names}", score, nums)
+    if rules and params.bodies and feats.get("body_missing"):
+        return Decision(False, f"{CLOSEST} are not from the papers of the body you asked about", score, nums)
+    if rules and params.bodies and feats.get("no_decision"):
+        return Decision(
+            False, f"{CLOSEST} record no such decision (a recommendation is not one)", score, nums
+        )
     if rules and params.counted and feats.get("counted_missing"):
         return Decision(
             False, f"{CLOSEST} give numbers, but not of the thing you asked to count", score, nums
@@ -687,6 +868,7 @@ def decide(
     judge_threshold: float = 0.5,
     settings: object | None = None,
     cited: list[Hit] | None = None,
+    records: bool = False,
 ) -> Decision:
     """Answer `question` with `draft` (written from `passages`), or decline and say why.
     `index` (an rag_council.index.Index) gives the word rarities the score weighs by; `judge`
@@ -695,7 +877,7 @@ def decide(
     if judge is None and getattr(settings, "verify", "off") == "local":
         judge = local_judge(settings.local)  # type: ignore[union-attr]
     idf = idf_of(index) if index is not None else None
-    decision = decide_from(features(question, passages, draft, idf, cited), params)
+    decision = decide_from(features(question, passages, draft, idf, cited, records), params)
     if decision.answer and judge is not None:
         p = judge(question, passages)
         feats = {**decision.features, "judge": p}

@@ -280,3 +280,35 @@ def test_figures_named_by_their_noun_ask_for_a_figure():
     assert kind("What is the role of the budget?") is None
     assert kind("How much consultation went into the strategy?") is None
     assert kind("How much have child protection plan numbers fallen?") == "a figure"
+
+
+def test_a_decision_asked_of_a_body_must_come_from_its_papers():
+    from rag_council.answer.decide import decider
+
+    assert decider("What did full Council decide on the Constitution changes?") == ("full council", False)
+    assert decider("Did cabinet approve the carers strategy on 20 July 2017?") == ("cabinet", True)
+    assert decider("What did scrutiny decide about co-opted members?") is None
+
+    def paper(text: str, committee: str) -> Hit:
+        return Hit(Chunk("c", "d", "m.txt", text, 0, len(text), 0, meta={"committee": committee}), 0.8, 1)
+
+    scrutiny = paper("Recommends to full Council the Constitution changes.", "Scrutiny Committee")
+    q = "What did full Council decide on the Constitution changes?"
+    feats = features(
+        q,
+        [scrutiny],
+        "The committee recommends to full Council the Constitution changes. [1]",
+        cited=[scrutiny],
+    )
+    assert feats["body_missing"]
+    assert not decide_from(feats, Params(bodies=True)).answer
+    assert decide_from(feats, Params(bodies=False)).answer  # the rule is a tuned switch
+    # a report asking Cabinet to approve is no decision of Cabinet
+    cabinet = paper("To approve a joint carers strategy for Herefordshire.", "Cabinet")
+    q2 = "Did cabinet approve the carers strategy?"
+    asked_to = features(
+        q2, [cabinet], "The report recommended that cabinet approve the strategy. [1]", cited=[cabinet]
+    )
+    assert asked_to["no_decision"] and not asked_to["body_missing"]
+    resolved = features(q2, [cabinet], "Resolved: that the carers strategy be approved. [1]", cited=[cabinet])
+    assert not resolved["no_decision"]
