@@ -118,6 +118,9 @@ _ROLE = re.compile(
     r"cabinet member|scrutineer|member for|lead member|chief executive)\b",
     re.I,
 )
+_SCHOOL = re.compile(
+    r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+(?:School|Academy|College|Nursery|High|Primary|Infants|Juniors)\b"
+)
 _ROLE_WORD = (
     r"(?:[Hh]ead\s+of|[Hh]ead|[Dd]irector|[Cc]hair(?:man|person|woman)?|[Mm]anager|[Oo]fficer|[Ll]eader|"
     r"[Cc]ommissioner|[Cc]abinet\s+[Mm]ember|[Ss]crutineer|[Ll]ead\s+[Mm]ember|[Cc]hief\s+[Ee]xecutive)"
@@ -186,7 +189,7 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"^\s*(?:which|what)\s+(?:company|companies|firm|firms|organisation|organisations|"
+            r"^\s*(?:which|what)\s+(?:secondary\s+|primary\s+|special\s+|private\s+)?(?:company|companies|firm|firms|organisation|organisations|"
             r"organization|provider|providers|agency|agencies|contractor|contractors|supplier|"
             r"suppliers|charity|charities|developer|builder|consultancy|business|schools?|academy|academies|"
             r"colleges?|nursery|nurseries)\b",
@@ -237,13 +240,24 @@ def asked(question: str) -> Ask | None:
                 per_member = re.search(r"member by member|how many|for and against|results?", question, re.I)
                 return Ask(kind, _has(_VOTE_COUNT if per_member else _VOTE))
             if kind == "an organisation":
+                if re.search(
+                    r"^\s*(?:which|what)\s+(?:\w+\s+)?(?:schools?|academy|academies|colleges?|nurser)",
+                    question,
+                    re.I,
+                ):
+                    return Ask(kind, _new_names(question, _SCHOOL))  # a school by its name
                 return Ask(kind, _new_names(question, _ORG_SUFFIX))
             if kind == "a person":
                 person = _new_names(question, _PERSON)
                 # "Who chairs the panel?" is answered by a role ("the Head of Service") too, but
                 # not by the role the question names ("the Chair of the group"), nor when it
                 # asks which councillor
-                role = re.search(r"^\s*which\s+(?:councillor|member|person|people)", question, re.I) is None
+                role = (
+                    re.search(r"^\s*which\s+(?:councillor|member|person|people)", question, re.I) is None
+                    # "who replaced the director?": a person, not the post again
+                    and re.search(r"\b(?:replac|succeed|took\s+over|became|appointed|new)\w*", question, re.I)
+                    is None
+                )
                 roles = _new_names(question, _ROLE_RUN)
                 return Ask(kind, lambda t, p=person, r=role, q=roles: p(t) or (r and q(t)))
             if kind == "a name":

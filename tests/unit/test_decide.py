@@ -62,6 +62,23 @@ def hit(text: str, dense: float = 0.6) -> Hit:
             "a person",
         ),
         ("Who wrote the Early Help report?", "The report was by the Statutory Scrutiny Officer. [1]", None),
+        # "who replaced": a person, not the post again
+        (
+            "Who replaced the director of children's services in 2024?",
+            "The Corporate Director Children and Young People acknowledged the issues. [1]",
+            "a person",
+        ),
+        # schools by their names; ratings; "on what date" asks for a day
+        (
+            "Which secondary schools dropped out of the pilot?",
+            "Children would be referred by GPs, schools or CAMHS to the CLD Trust. [1]",
+            "an organisation",
+        ),
+        ("Which secondary schools dropped out of the pilot?", "Whitecross High School withdrew. [1]", None),
+        ("What rating did Ofsted give the service in 2018?", "Ofsted visited the service. [1]", "a rating"),
+        ("What rating did Ofsted give the service in 2018?", "The service was judged inadequate. [1]", None),
+        ("On what date did the panel first meet?", "The panel met in March and April 2023. [1]", "a date"),
+        ("On what date did the panel first meet?", "The panel first met on 6 March 2023. [1]", None),
         (
             "What is the name of the chair of the board?",
             "The board is chaired by Councillor Ada Byron. [1]",
