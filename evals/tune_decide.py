@@ -21,6 +21,7 @@ import pickle
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -161,8 +162,9 @@ GRID_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 def grid() -> list[Params]:
     return [
-        Params(w, t, cy, kc, sy, counted, bodies)
+        Params(w, t, cy, kc, kb, sy, counted, bodies)
         for cy in (False, True)
+        for kb in (False, True)
         for sy in (False, True)
         for counted in (False, True)
         for bodies in (False, True)
@@ -170,6 +172,7 @@ def grid() -> list[Params]:
         for w in GRID_WEIGHTS
         for t in GRID_THRESHOLDS
         if not (sy and not cy)  # years from sentences is a form of the years rule
+        and not (kb and kc == 0.0)  # no coverage asked, so none with the sentence before either
         and not (w != 0.5 and t == 0.0)  # a threshold of 0 declines nothing, whatever the weight
     ]
 
@@ -185,7 +188,7 @@ def best(rows: list[dict], ceiling: float = MAX_FALSE_ABSTENTION) -> Params:
             -s["false_abstention"],
             -p.threshold,
             -p.kind_coverage,
-            -(p.cited_years + p.sentence_years + p.counted + p.bodies),
+            -(p.cited_years + p.sentence_years + p.counted + p.bodies + p.kind_before),
         )
         if s["false_abstention"] <= ceiling and k > key:
             choice, key = p, k
@@ -194,7 +197,8 @@ def best(rows: list[dict], ceiling: float = MAX_FALSE_ABSTENTION) -> Params:
 
 def describe(p: Params) -> str:
     return (
-        f"w {p.weight}, t {p.threshold}, cited years {p.cited_years}, kind coverage {p.kind_coverage},"
+        f"w {p.weight}, t {p.threshold}, cited years {p.cited_years}, kind coverage {p.kind_coverage}"
+        f"{' (with the sentence before)' if p.kind_before else ''},"
         f" sentence years {p.sentence_years}, counted {p.counted}, bodies {p.bodies}"
     )
 
@@ -272,22 +276,22 @@ def report(rows: list[dict]) -> str:
         (
             "+ a figure's year in the sentence giving it (or its papers)",
             True,
-            Params(0.5, 0.0, True, 0.0, True),
+            Params(0.5, 0.0, True, sentence_years=True),
         ),
-        ("+ the counted thing in a sentence giving a number", True, Params(0.5, 0.0, True, 0.0, True, True)),
-        ("+ a body's decision from its papers", True, Params(0.5, 0.0, True, 0.0, True, True, True)),
+        (
+            "+ the counted thing in a sentence giving a number",
+            True,
+            Params(0.5, 0.0, True, sentence_years=True, counted=True),
+        ),
+        (
+            "+ a body's decision from its papers",
+            True,
+            Params(0.5, 0.0, True, sentence_years=True, counted=True, bodies=True),
+        ),
         (
             f"the final fit's rules with kind coverage >= {final.kind_coverage} (threshold 0)",
             True,
-            Params(
-                0.5,
-                0.0,
-                final.cited_years,
-                final.kind_coverage,
-                final.sentence_years,
-                final.counted,
-                final.bodies,
-            ),
+            replace(final, weight=0.5, threshold=0.0),
         ),
     ):
         s = scores(rows, params, rules)
@@ -311,9 +315,7 @@ def report(rows: list[dict]) -> str:
         for t in THRESHOLDS:
             s = scores(
                 rows,
-                Params(
-                    final.weight, t, final.cited_years, kc, final.sentence_years, final.counted, final.bodies
-                ),
+                replace(final, threshold=t, kind_coverage=kc),
             )
             key = (round(s["f1"], 3), round(s["false_abstention"], 3))
             if key == last:

@@ -77,7 +77,13 @@ def missing_anchors(question: str, passages: list[Hit]) -> list[str]:
     haystack = " ".join(
         f"{h.chunk.text} {h.chunk.label} {' '.join(str(v) for v in h.chunk.meta.values())}" for h in passages
     ).lower()
-    missing = [a for a in question_anchors(question) if not anchor_present(a, haystack)]
+    anchors = question_anchors(question)
+    missing = [a for a in anchors if not anchor_present(a, haystack)]
+    years = [a for a in anchors if re.fullmatch(r"(?:19|20)\d\d", a)]
+    if len(years) > 1 and any(y not in missing for y in years):
+        # "How did X in 2016 compare with 2023?": the passages of one of its years answer part
+        # of it; only a question none of whose years the passages name is declined for them
+        missing = [a for a in missing if a not in years]
     for ordinal, noun in ordinal_anchors(question):
         if not _ordinal_present(ordinal, noun, haystack):
             missing.append(ordinal)
@@ -644,6 +650,8 @@ class Params:
     # the answer's sentences that give the kind asked for must say this share of what the
     # question is about (its rarer words weigh more); 0 turns the test off
     kind_coverage: float = 0.0
+    # ... said by those sentences with the answer's sentence before each
+    kind_before: bool = False
     # a figure asked for a year must come from a sentence of that year (the whole answer's
     # papers standing for the year when False)
     sentence_years: bool = False
@@ -749,6 +757,15 @@ def features(
     kind_cov = (
         1.0 if given is None else max((sentence_coverage(terms, s, idf) for s, _ in given), default=0.0)
     )
+    # the same with the answer's sentence before each ("The WEST pilot ... 48% of schools were
+    # involved in the scheme": the subject is often named once, then referred to)
+    order = [s for s, _ in sentences_of(draft, numbered)]
+    with_before = [
+        (order[i - 1] + " " + s) if (i := order.index(s)) > 0 else s for s, _ in (given or []) if s in order
+    ]
+    kind_cov_before = (
+        1.0 if given is None else max((sentence_coverage(terms, s, idf) for s in with_before), default=0.0)
+    )
     figure = ask is not None and ask.kind in _FIGURES
     return {
         "missing_anchors": [] if records else missing_anchors(question, passages),
@@ -764,6 +781,7 @@ def features(
         ],
         "missing_kind": "" if given is None or given else ask.kind if ask else "",
         "kind_coverage": kind_cov,
+        "kind_coverage_before": kind_cov_before,
         **decision_features(question, sentences_of(draft, numbered)),
         # a "how many" question's counted thing ("complaints") in none of the sentences giving a number
         "counted_missing": bool(
@@ -858,7 +876,7 @@ def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules:
         return Decision(
             False, f"{CLOSEST} give numbers, but not of the thing you asked to count", score, nums
         )
-    kind_cov = float(feats.get("kind_coverage", 1.0))  # type: ignore[arg-type]
+    kind_cov = float(feats.get("kind_coverage_before" if params.kind_before else "kind_coverage", 1.0))  # type: ignore[arg-type]
     nums["kind_coverage"] = kind_cov
     if rules and kind_cov < params.kind_coverage:
         return Decision(

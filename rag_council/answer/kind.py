@@ -17,6 +17,13 @@ import re
 from rag_council.text.dates import DATE_MENTION
 from rag_council.text.numbers import AMOUNT_MENTION, MONEY_WORDS, NUMBER_MENTION, PERCENT_MENTION
 
+# a date, or how often ("reviewed on an annual basis", "every two years")
+_WHEN = re.compile(
+    DATE_MENTION.pattern
+    + r"|\bannual(?:ly)?\b|\b(?:each|every|per|a)\s+(?:year|month|quarter|week)\b|\bbiennial\w*",
+    re.I,
+)
+
 # (how the question opens, what it asks for, what the answer must hold)
 _RULES: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
     (re.compile(r"^\s*(?:by\s+)?how\s+many\s+pounds\b", re.I), "an amount", AMOUNT_MENTION),
@@ -31,7 +38,7 @@ _RULES: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
             re.I,
         ),
         "a date",
-        DATE_MENTION,
+        _WHEN,
     ),
 ]
 _HOW_MUCH = re.compile(

@@ -329,3 +329,23 @@ def test_a_decision_asked_of_a_body_must_come_from_its_papers():
     assert asked_to["no_decision"] and not asked_to["body_missing"]
     resolved = features(q2, [cabinet], "Resolved: that the carers strategy be approved. [1]", cited=[cabinet])
     assert not resolved["no_decision"]
+
+
+def test_a_question_of_two_years_is_declined_for_them_only_when_neither_is_named():
+    only_2023 = [hit("Ofsted inspected children's services in July 2023 and found them inadequate.")]
+    q = "How does special guardianship in 2016 compare with what Ofsted said in 2023?"
+    assert "2016" not in missing_anchors(q, only_2023)
+    assert missing_anchors("How many complaints were received in 2016?", only_2023) == ["2016"]
+    neither = [hit("Ofsted inspected children's services and found them inadequate.")]
+    assert set(missing_anchors(q, neither)) >= {"2016", "2023"}
+
+
+def test_how_often_answers_when_a_review_is_due():
+    assert (
+        missing_kind("When is the strategy due for review?", "It will be reviewed on an annual basis. [1]")
+        is None
+    )
+    assert (
+        missing_kind("When is the strategy due for review?", "It will be reviewed by managers. [1]")
+        == "a date"
+    )
