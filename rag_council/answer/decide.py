@@ -769,9 +769,7 @@ def features(
     figure = ask is not None and ask.kind in _FIGURES
     return {
         "missing_anchors": [] if records else missing_anchors(question, passages),
-        "missing_cited_years": []
-        if records
-        else [y for y in _one_per_range(question, years) if cited_hits and not _any_year_in(y, cited_hits)],
+        "missing_cited_years": [] if records else _missing_cited_years(question, years, cited_hits),
         "figure_without_year": figure_without_year(question, text, cited_hits, years),
         # the answer's sentences that give a figure give none of the year asked about
         "figure_not_of_year": [
@@ -809,6 +807,17 @@ def _one_per_range(question: str, years: list[str]) -> list[str]:
         out.append(f"{m.group(1)}..{m.group(2)}")
         spanned |= {m.group(1), m.group(2)}
     return out + [y for y in years if y not in spanned]
+
+
+def _missing_cited_years(question: str, years: list[str], cited: list[Hit]) -> list[str]:
+    """The years (or ranges) the question names that no cited passage is of; none when the
+    question names several and the cited passages are of one (the answer gives part of it, as
+    the anchors rule allows)."""
+    items = _one_per_range(question, years)
+    if not cited:
+        return []
+    missing = [y for y in items if not _any_year_in(y, cited)]
+    return [] if len(items) > 1 and len(missing) < len(items) else missing
 
 
 def _any_year_in(item: str, hits: list[Hit]) -> bool:

@@ -349,3 +349,20 @@ def test_how_often_answers_when_a_review_is_due():
         missing_kind("When is the strategy due for review?", "It will be reviewed by managers. [1]")
         == "a date"
     )
+
+
+def test_the_cited_passages_need_be_of_one_of_the_years_a_question_names():
+    dated = Hit(
+        Chunk("c1", "d1", "r.txt", "The strategy had six priorities.", 0, 9, 0, meta={"date": "2017-07-20"}),
+        0.8,
+        1,
+    )
+    q = "The 2017 strategy had how many priorities, and how many does the 2022-24 draft have?"
+    assert (
+        features(q, [dated], "The strategy had six priorities. [1]", cited=[dated])["missing_cited_years"]
+        == []
+    )
+    q1 = "How many priorities did the 2022 draft have?"
+    assert features(q1, [dated], "The strategy had six priorities. [1]", cited=[dated])[
+        "missing_cited_years"
+    ] == ["2022"]
