@@ -32,7 +32,10 @@ from rag_council.settings import Settings
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(0, 19))
-MAX_FALSE_ABSTENTION = 0.05
+MAX_FALSE_ABSTENTION = 0.05  # the target, on questions not tuned on
+# The ceiling each training part keeps to: a margin under the target, because the held-out rate
+# runs above the training one (at 0.05 on training, 0.058 held out; see decide_curve.md).
+TRAIN_CEILING = 0.04
 FOLDS = 5
 
 
@@ -164,7 +167,10 @@ def grid() -> list[Params]:
     return [
         Params(w, t, cy, kc, kb, sy, counted, bodies)
         for cy in (False, True)
-        for kb in (False, True)
+        # the subject with the answer's sentence before: held out, it declined more answerable
+        # questions than it caught (0.064 false abstention at a training ceiling of 0.05, 0.058
+        # without it), so it is left out of the search
+        for kb in (False,)
         for sy in (False, True)
         for counted in (False, True)
         for bodies in (False, True)
@@ -177,7 +183,7 @@ def grid() -> list[Params]:
     ]
 
 
-def best(rows: list[dict], ceiling: float = MAX_FALSE_ABSTENTION) -> Params:
+def best(rows: list[dict], ceiling: float = TRAIN_CEILING) -> Params:
     """Best abstention F1 with false abstention at or under the ceiling (ties: the lower
     thresholds, the simpler rules)."""
     choice, key = Params(0.5, 0.0, False), (-1.0,)
@@ -214,9 +220,7 @@ def folds(rows: list[dict]) -> list[int]:
     return fold
 
 
-def cross_validate(
-    rows: list[dict], ceiling: float = MAX_FALSE_ABSTENTION
-) -> tuple[dict[str, float], list[Params]]:
+def cross_validate(rows: list[dict], ceiling: float = TRAIN_CEILING) -> tuple[dict[str, float], list[Params]]:
     fold = folds(rows)
     held_out: list[dict] = []
     chosen = []
@@ -336,7 +340,7 @@ def report(rows: list[dict]) -> str:
         "| ceiling | P | R | F1 | false abstention |",
         "|---|---|---|---|---|",
     ]
-    for ceiling in (0.03, 0.05, 0.08):
+    for ceiling in (0.03, 0.035, 0.04, 0.045, 0.05, 0.06, 0.08):
         cvc, _ = cross_validate(rows, ceiling)
         lines.append(
             f"| {ceiling} | {cvc['precision']:.3f} | {cvc['recall']:.3f} | {cvc['f1']:.3f} |"
@@ -348,7 +352,8 @@ def report(rows: list[dict]) -> str:
         "",
         f"## Cross-validated ({FOLDS} folds by question id, stratified by kind)",
         "",
-        f"Chosen on each training part (best F1 with false abstention <= {MAX_FALSE_ABSTENTION}): "
+        f"Chosen on each training part (best F1 with false abstention <= {TRAIN_CEILING} on it, a margin"
+        f" under the target of {MAX_FALSE_ABSTENTION} held out): "
         + "; ".join(f"({describe(p)})" for p in chosen),
         "",
         "| held-out folds | P | R | F1 | false abstention |",

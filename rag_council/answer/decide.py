@@ -649,17 +649,17 @@ class Params:
     cited_years: bool = True
     # the answer's sentences that give the kind asked for must say this share of what the
     # question is about (its rarer words weigh more); 0 turns the test off
-    kind_coverage: float = 0.0
+    kind_coverage: float = 0.1
     # ... said by those sentences with the answer's sentence before each
     kind_before: bool = False
     # a figure asked for a year must come from a sentence of that year (the whole answer's
     # papers standing for the year when False)
-    sentence_years: bool = False
+    sentence_years: bool = True
     # a "how many" question's counted thing must be in a sentence giving a number
     counted: bool = False
     # a decision the question says a body made must be cited from that body's papers, and a
     # yes/no question about it answered by a decision (not a recommendation)
-    bodies: bool = False
+    bodies: bool = True
 
 
 DEFAULT = Params()
