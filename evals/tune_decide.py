@@ -269,31 +269,30 @@ def report(rows: list[dict]) -> str:
         "|---|---|---|---|---|",
     ]
     final = best(rows)
+    off = Params(
+        0.5, 0.0, cited_years=False, kind_coverage=0.0, sentence_years=False, counted=False, bodies=False
+    )
     for name, rules, params in (
-        ("anchors only (score off, kind rules off)", False, Params(0.5, 0.0, False)),
+        ("anchors only (score off, kind rules off)", False, off),
+        ("anchors + kind rules (the answer's sentences give the kind asked for)", True, off),
+        ("+ a figure's year in the papers cited", True, replace(off, cited_years=True)),
         (
-            "anchors + kind rules (the answer's sentences give the kind asked for)",
+            "+ a figure's year in the sentence giving it (or the passage around it)",
             True,
-            Params(0.5, 0.0, False),
+            replace(off, cited_years=True, sentence_years=True),
         ),
-        ("+ a figure's year in the papers cited", True, Params(0.5, 0.0, True)),
         (
-            "+ a figure's year in the sentence giving it (or its papers)",
+            "+ a body's decision from its papers or a sentence saying it decided",
             True,
-            Params(0.5, 0.0, True, sentence_years=True),
+            replace(off, cited_years=True, sentence_years=True, bodies=True),
         ),
         (
             "+ the counted thing in a sentence giving a number",
             True,
-            Params(0.5, 0.0, True, sentence_years=True, counted=True),
+            replace(off, cited_years=True, sentence_years=True, bodies=True, counted=True),
         ),
         (
-            "+ a body's decision from its papers",
-            True,
-            Params(0.5, 0.0, True, sentence_years=True, counted=True, bodies=True),
-        ),
-        (
-            f"the final fit's rules with kind coverage >= {final.kind_coverage} (threshold 0)",
+            f"the final fit's rules, kind coverage >= {final.kind_coverage} (threshold 0)",
             True,
             replace(final, weight=0.5, threshold=0.0),
         ),
