@@ -197,8 +197,9 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
         re.compile(
             r"^\s*(?:which|what)\s+(?:secondary\s+|primary\s+|special\s+|private\s+)?(?:company|companies|firm|firms|organisation|organisations|"
             r"organization|provider|providers|agency|agencies|contractor|contractors|supplier|"
-            r"suppliers|charity|charities|developer|builder|consultancy|business|schools?|academy|academies|"
-            r"colleges?|nursery|nurseries)\b",
+            r"suppliers|charity|charities|developer|builder|consultancy|business|(?:schools?|academy|academies|"
+            r"colleges?|nursery|nurseries)(?=\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|"
+            r"in|on|of|at|that|which|who|won|took|left|got|ran|joined|withdrew|\w+ed)\b|\s*\?))\b",
             re.I,
         ),
         "an organisation",

@@ -75,6 +75,8 @@ def hit(text: str, dense: float = 0.6) -> Hit:
             "an organisation",
         ),
         ("Which secondary schools dropped out of the pilot?", "Whitecross High School withdrew. [1]", None),
+        # "school" as a modifier asks for no school: "What school transport budget ...?"
+        ("What school transport budget did the committee approve?", "The budget was approved. [1]", None),
         ("What rating did Ofsted give the service in 2018?", "Ofsted visited the service. [1]", "a rating"),
         ("What rating did Ofsted give the service in 2018?", "The service was judged inadequate. [1]", None),
         ("On what date did the panel first meet?", "The panel met in March and April 2023. [1]", "a date"),
