@@ -527,6 +527,9 @@ def decider(question: str) -> tuple[str, bool] | None:
     if m is None:
         return None
     body = " ".join(m.group("body").lower().split())
+    parts = [w for w in body.split() if w not in STOPWORDS and w != "the"]
+    if body == "council" or (parts[-1] in ("committee", "board", "panel") and len(parts) < 2):
+        return None  # "the committee", "the council": no body named, so none to check
     return body, re.match(r"\s*(?:did|has|have|does|do|will)\b", question, re.I) is not None
 
 

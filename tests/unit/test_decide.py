@@ -307,6 +307,11 @@ def test_a_decision_asked_of_a_body_must_come_from_its_papers():
     assert decider("What did full Council decide on the Constitution changes?") == ("full council", False)
     assert decider("Did cabinet approve the carers strategy on 20 July 2017?") == ("cabinet", True)
     assert decider("What did scrutiny decide about co-opted members?") is None
+    assert decider("What did the committee decide?") is None  # no body named
+    assert decider("Did the Corporate Parenting Board agree its terms?") == (
+        "corporate parenting board",
+        True,
+    )
 
     def paper(text: str, committee: str) -> Hit:
         return Hit(Chunk("c", "d", "m.txt", text, 0, len(text), 0, meta={"committee": committee}), 0.8, 1)
