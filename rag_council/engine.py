@@ -151,6 +151,19 @@ class Engine:
             recorded is not None
             and not (answer := self.check(question, recorded.text, recorded.passages)).abstained
         ):
+            # the records' answer too must give what was asked (rag_council.answer.decide)
+            decision = (
+                decide(
+                    q,
+                    recorded.passages,
+                    answer.text,
+                    index=self.index,
+                    cited=self._numbered(answer),
+                    records=True,
+                )
+                if self.settings.answer.check_answer_kind
+                else None
+            )
             answer.notice = "; ".join(filter(None, [recorded.notice, answer.notice]))
             answered = time.perf_counter()  # the nearest passages too, as for any answer
             answer.retrieved = self.retriever.retrieve(q, top_k or self.settings.retrieval.top_k, filters)
@@ -160,6 +173,9 @@ class Engine:
                 "retrieve_s": done - answered,
                 "total_s": done - started,
             }
+            if decision is not None and not decision.answer:
+                yield self._decline(question, answer.retrieved, filters, answer.timings, decision.reason)
+                return
             yield answer
             return
         k = top_k or self.settings.retrieval.top_k

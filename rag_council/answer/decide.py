@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from rag_council.answer.base import NO_ANSWER
 from rag_council.answer.kind import asked_kind
-from rag_council.text import anchor_present, content_terms, question_anchors, stem, words
+from rag_council.text import STOPWORDS, anchor_present, content_terms, question_anchors, stem, words
 from rag_council.types import Hit
 
 CLOSEST = "the passages closest to your question"
@@ -77,7 +77,13 @@ def missing_anchors(question: str, passages: list[Hit]) -> list[str]:
     haystack = " ".join(
         f"{h.chunk.text} {h.chunk.label} {' '.join(str(v) for v in h.chunk.meta.values())}" for h in passages
     ).lower()
-    missing = [a for a in question_anchors(question) if not anchor_present(a, haystack)]
+    anchors = question_anchors(question)
+    missing = [a for a in anchors if not anchor_present(a, haystack)]
+    years = [a for a in anchors if re.fullmatch(r"(?:19|20)\d\d", a)]
+    if len(years) > 1 and any(y not in missing for y in years):
+        # "How did X in 2016 compare with 2023?": the passages of one of its years answer part
+        # of it; only a question none of whose years the passages name is declined for them
+        missing = [a for a in missing if a not in years]
     for ordinal, noun in ordinal_anchors(question):
         if not _ordinal_present(ordinal, noun, haystack):
             missing.append(ordinal)
@@ -102,7 +108,12 @@ _INSTITUTION = (
     "Corporate|Parenting|Safeguarding|Early|Help|Fostering|Adoption|Court|Office|Government|"
     "Annual|Action|Update|Item|Minutes|Executive|Summary|Appendix|Chair|Vice|The|This|That|Our|"
     "National|Local|Authority|Public|Policy|Programme|Project|Review|School|Schools|Support|"
-    "Commission|Commissioner|Member|Members|Unit|Centre|House|Street|Road|Fund|Funding"
+    "Commission|Commissioner|Member|Members|Unit|Centre|House|Street|Road|Fund|Funding|"
+    # roles and the words of role titles: "Permanence Champion", "Virtual Head Teacher"
+    "Champion|Manager|Teacher|Worker|Workers|Scrutineer|Lead|Advisor|Adviser|Coordinator|Co-ordinator|"
+    "Assistant|Practitioner|Practitioners|Reviewing|Independent|Statutory|Strategic|Senior|Principal|"
+    "Interim|Deputy|Virtual|Registered|Permanence|Case|Progression|Quality|Assurance|Operations|"
+    "Business|Partner|Partners|Specialist|Consultant|Nurse|Visitor|Clerk|Governance|Democratic"
 )
 _PERSON = re.compile(
     rf"\b{_HONORIFIC}\s+[A-Z][a-z'’-]+|\b(?!(?:{_INSTITUTION})\b)[A-Z][a-z'’-]+\s+"
@@ -113,10 +124,28 @@ _ROLE = re.compile(
     r"cabinet member|scrutineer|member for|lead member|chief executive)\b",
     re.I,
 )
+_SCHOOL = re.compile(
+    r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+(?:School|Academy|College|Nursery|High|Primary|Infants|Juniors)\b"
+)
+_ROLE_WORD = (
+    r"(?:[Hh]ead\s+of|[Hh]ead|[Dd]irector|[Cc]hair(?:man|person|woman)?|[Mm]anager|[Oo]fficer|[Ll]eader|"
+    r"[Cc]ommissioner|[Cc]abinet\s+[Mm]ember|[Ss]crutineer|[Ll]ead\s+[Mm]ember|[Cc]hief\s+[Ee]xecutive)"
+)
+# A role with the capitalised words around it: "the Head of Service", "Chair of the Task and Finish Group"
+_ROLE_RUN = re.compile(
+    rf"(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|&)\s+)*)*\b{_ROLE_WORD}\b"
+    r"(?:\s+(?:(?:of|for|and|the|&)\s+)*[A-Z][\w'’-]*)*"
+)
+_NAMED_ROLE = re.compile(
+    r"\bnames?\s+of\b.*\b(?:head|teacher|chair\w*|director|manager|officer|champion|councillor|member|"
+    r"scrutineer|leader|commissioner|author|clerk|lead|author|mayor|advis[eo]r|worker)\b",
+    re.I,
+)
 _ORG_SUFFIX = re.compile(
     r"\b[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|of|and|for|the|&))*\s+"
     r"(?:Ltd|Limited|plc|PLC|LLP|CIC|Trust|Group|Partnership|Foundation|Charity|Agency|Services|"
-    r"Council|Centre|Association|Society|Company|Consortium|Network|England|Alliance|Care)\b"
+    r"Council|Centre|Association|Society|Company|Consortium|Network|England|Alliance|Care|School|Academy|"
+    r"College|Nursery|High|Primary)\b"
     r"|\b[A-Z]{2,}\b(?:\s+[A-Z][a-z]+)*"
 )
 _VOTE = re.compile(
@@ -147,7 +176,8 @@ def _new_names(question: str, pattern: re.Pattern[str]) -> Callable[[str], bool]
 
     def test(text: str) -> bool:
         for m in pattern.finditer(text):
-            if {stem(w) for w in words(m.group(0))} - asked - {"councillor", "cllr", "mr", "mrs", "ms"}:
+            said = {stem(w) for w in words(m.group(0)) if w not in STOPWORDS}
+            if said - asked - {"councillor", "cllr", "mr", "mrs", "ms"}:
                 return True
         return False
 
@@ -165,9 +195,11 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"^\s*(?:which|what)\s+(?:company|companies|firm|firms|organisation|organisations|"
+            r"^\s*(?:which|what)\s+(?:secondary\s+|primary\s+|special\s+|private\s+)?(?:company|companies|firm|firms|organisation|organisations|"
             r"organization|provider|providers|agency|agencies|contractor|contractors|supplier|"
-            r"suppliers|charity|charities|developer|builder|consultancy|business)\b",
+            r"suppliers|charity|charities|developer|builder|consultancy|business|(?:schools?|academy|academies|"
+            r"colleges?|nursery|nurseries)(?=\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|"
+            r"in|on|of|at|that|which|who|won|took|left|got|ran|joined|withdrew|\w+ed)\b|\s*\?))\b",
             re.I,
         ),
         "an organisation",
@@ -185,22 +217,60 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_RATING_ASKED = re.compile(
+    r"^\s*(?:what|which)\s+(?:rating|grade|judgement|judgment|ofsted\s+rating)\b|^\s*how\s+(?:was|were|did)\b.*\b(?:rated|judged|graded)\b",
+    re.I,
+)
+_RATING = re.compile(
+    r"\b(?:outstanding|good|requires?\s+improvement|inadequate|satisfactory|rated|judged|graded|rating)\b",
+    re.I,
+)
+_DAY_ASKED = re.compile(r"^\s*(?:on\s+)?(?:what|which)\s+(?:date|day)\b", re.I)
+_DAY = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}"
+    r"(?:st|nd|rd|th)?\b",
+    re.I,
+)
+
+
 def asked(question: str) -> Ask | None:
     """What the question asks for (None: nothing this step can check)."""
+    if _RATING_ASKED.search(question):
+        return Ask("a rating", _has(_RATING))
+    if _DAY_ASKED.search(question):
+        return Ask("a date", _has(_DAY))  # "on what date": a day, not a month or a year
     for opening, kind in _ASKS:
         if opening.search(question):
             if kind == "a list of votes":
                 per_member = re.search(r"member by member|how many|for and against|results?", question, re.I)
                 return Ask(kind, _has(_VOTE_COUNT if per_member else _VOTE))
             if kind == "an organisation":
+                if re.search(
+                    r"^\s*(?:which|what)\s+(?:\w+\s+)?(?:schools?|academy|academies|colleges?|nurser)",
+                    question,
+                    re.I,
+                ):
+                    return Ask(kind, _new_names(question, _SCHOOL))  # a school by its name
                 return Ask(kind, _new_names(question, _ORG_SUFFIX))
             if kind == "a person":
                 person = _new_names(question, _PERSON)
-                # "Who chairs the panel?" is answered by a role ("the Head of Service") too
-                role = re.search(r"\bchair", question, re.I) is not None
-                return Ask(kind, lambda t, p=person, r=role: p(t) or (r and _ROLE.search(t) is not None))
+                # "Who chairs the panel?" is answered by a role ("the Head of Service") too, but
+                # not by the role the question names ("the Chair of the group"), nor when it
+                # asks which councillor
+                role = (
+                    re.search(r"^\s*which\s+(?:councillor|member|person|people)", question, re.I) is None
+                    # "who replaced the director?": a person, not the post again
+                    and re.search(r"\b(?:replac|succeed|took\s+over|became|appointed|new)\w*", question, re.I)
+                    is None
+                )
+                roles = _new_names(question, _ROLE_RUN)
+                return Ask(kind, lambda t, p=person, r=role, q=roles: p(t) or (r and q(t)))
             if kind == "a name":
                 people, orgs = _new_names(question, _PERSON), _new_names(question, _ORG_SUFFIX)
+                if _NAMED_ROLE.search(question):
+                    return Ask("a person", people)  # the name of a role holder is a person's
                 return Ask(kind, lambda t, p=people, o=orgs: p(t) or o(t))
     found = asked_kind(question)
     if found is None:
@@ -216,6 +286,314 @@ def missing_kind(question: str, answer: str) -> str | None:
         return None
     text = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", answer)
     return None if ask.test(text) else ask.kind
+
+
+# --- the kind asked for, about the thing asked, in the answer's own sentences ----------------
+
+_MARKS = re.compile(r"((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+# Numbers that are no answer to "how many": dates, years and periods, the numbers of clauses,
+# paragraphs, items, pages and appendices, and a rate's denominator.
+_NOT_A_COUNT = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b(?:\s+\d{{4}})?"
+    rf"|\b(?:{_MONTHS})\s+\d{{4}}\b"
+    r"|\b(?:19|20)\d\d(?:\s*[-/–]\s*(?:19|20)?\d\d)?\b"
+    r"|\b\d+(?:\.\d+){2,}\b"
+    r"|^\s*[-–•(]*\s*\(?[a-z0-9]{1,3}[.)]\s|^\s*[-–•]+\s*\d{1,3}\s+(?-i:[A-Z])"
+    r"|\b(?:paragraphs?|sections?|items?|pages?|appendix|appendices|minutes?|standards?|tier|"
+    r"priority|recommendation|q|quarter|ks|key stage|phase|level|annex|table|figure|chapter)\s*\d[\d.]*"
+    r"(?:\s*(?:-|–|to|and)\s*\d[\d.]*)?"
+    r"|\bper\s+\d[\d,]*\b|\b\d{1,2}(?::|\.)\d\d\s*(?:am|pm)\b|\b\d{1,2}\s*(?:am|pm)\b"
+    r"|\btel\b[^a-z]*|\(\d{4,5}\)\s*\d+"
+    r"|\baged?\s+(?:over\s+|under\s+)?\d+(?:\s*(?:-|to)\s*\d+)?|\b\d+\s*(?:years?\s+old|-?\s*year[- ]olds?)\b"
+    r"|\b(?:under|over)[- ]\d+s?\b|\b\d+\s*(?:-|–)\s*\d+\s+year",
+    re.I,
+)
+_COUNT_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|million|half|third|quarter|dozen|none|no one|nobody)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def sentences_of(draft: str, cited: list[Hit]) -> list[tuple[str, list[Hit]]]:
+    """The answer's sentences (text up to each run of [n] markers), each with the passages its
+    markers cite ([n] is cited[n-1]). Text after the last marker counts as a sentence citing
+    nothing."""
+    parts = _MARKS.split(draft)
+    out: list[tuple[str, list[Hit]]] = []
+    for i in range(0, len(parts), 2):
+        text = parts[i].strip()
+        marks = parts[i + 1] if i + 1 < len(parts) else ""
+        if not text:
+            continue
+        numbers = {int(n) for n in re.findall(r"\d+", marks)}
+        out.append((text, [cited[n - 1] for n in sorted(numbers) if 0 < n <= len(cited)]))
+    return out
+
+
+def has_count(text: str) -> bool:
+    """A number that could answer "how many": not a date, a year, a clause or page number."""
+    rest = _NOT_A_COUNT.sub(" ", text)
+    return re.search(r"\d", rest) is not None or _COUNT_WORD.search(rest) is not None
+
+
+# The words that say which kind of thing is asked for, not what it is about.
+_KIND_TEXT = (
+    "how many much number numbers total amount value cost price rate percentage proportion "
+    "when date year month day time name names who whom whose which what company companies firm "
+    "organisation organization provider providers agency contractor supplier person councillor "
+    "officer member members vote votes voted result results figure figures"
+)
+_KIND_WORDS = frozenset(stem(w) for w in _KIND_TEXT.split())
+
+
+def subject_terms(question: str) -> list[str]:
+    """What the question is about: its content words that are neither the words every question
+    about council records uses nor the words that ask for a kind of thing, nor years."""
+    return [
+        t
+        for t in content_terms(question)
+        if t not in _GENERIC and t not in _KIND_WORDS and not t.isdigit() and len(t) > 2
+    ]
+
+
+def _says(term: str, said: set[str]) -> bool:
+    """`term` or a word of its family ("servic" ~ "service", "fost" ~ "fostering") is in `said`."""
+    if term in said:
+        return True
+    if len(term) < 4:
+        return False
+    return any(len(w) >= 4 and (w.startswith(term) or term.startswith(w)) for w in said)
+
+
+def sentence_coverage(terms: list[str], sentence: str, idf: Mapping[str, float] | None) -> float:
+    """Share of `terms` (rare ones weigh more) that `sentence` says."""
+    if not terms:
+        return 1.0
+    said = {stem(w) for w in words(sentence)}
+    unseen = (idf or {}).get("", 1.0)
+
+    def weight(t: str) -> float:
+        return (idf or {}).get(t, unseen) if idf else 1.0
+
+    total = sum(weight(t) for t in terms)
+    return sum(weight(t) for t in terms if _says(t, said)) / total if total else 1.0
+
+
+_COUNTED_END = re.compile(
+    r"^(?:did|do|does|were|was|are|is|has|have|had|will|would|can|could|should|might|in|of|for|on|at|"
+    r"from|about|with|by|during|since|between|per|to|and|or|that|who|which|were|been|a|an|the)$",
+    re.I,
+)
+
+
+_PAST = frozenset(
+    [
+        "left",
+        "went",
+        "got",
+        "took",
+        "came",
+        "won",
+        "made",
+        "gave",
+        "had",
+        "saw",
+        "met",
+        "began",
+        "became",
+        "ran",
+        "paid",
+    ]
+)
+
+
+def counted(question: str) -> str | None:
+    """The thing a "how many" question counts, by its head word, when it is a specific one:
+    "How many complaints about ... did the council receive" counts complaints; "How many
+    children were adopted" counts children, a word every question here uses (None)."""
+    m = re.search(r"\bhow\s+many\b", question, re.I)
+    if m is None:
+        return None
+    phrase: list[str] = []
+    for w in words(question[m.end() :]):
+        if _COUNTED_END.match(w):
+            break
+        # "How many social workers left ...": a verb after a plural ends the thing counted
+        if phrase and phrase[-1].endswith("s") and (w.endswith("ed") or w in _PAST):
+            break
+        phrase.append(w)
+    if not phrase:
+        return None
+    head = stem(phrase[-1])
+    if head in _GENERIC or head in _KIND_WORDS or len(head) < 3:
+        return None
+    return head
+
+
+def kind_sentences(question: str, draft: str, cited: list[Hit]) -> list[tuple[str, list[Hit]]] | None:
+    """The answer's sentences that give the kind of thing the question asks for (None: the
+    question asks for nothing this step can check)."""
+    ask = asked(question)
+    if ask is None:
+        return None
+    test = has_count if ask.kind in ("a number", "a figure") else ask.test
+    return [(s, hits) for s, hits in sentences_of(draft, cited) if test(s)]
+
+
+_FINANCIAL = re.compile(r"\b(?:19|20)\d\d\s*[-/–]\s*(?:19|20)?\d\d\b")
+
+
+def _around(sentence: str, text: str, before: int = 400, after: int = 100) -> str:
+    """The passage's text about where `sentence` stands in it (the whole passage when it is not
+    found)."""
+    probe = " ".join(sentence.split()[:6])
+    at = " ".join(text.split()).find(probe) if probe else -1
+    if at < 0:
+        return text
+    flat = " ".join(text.split())
+    return flat[max(0, at - before) : at + len(sentence) + after]
+
+
+def period_forms(question: str, year: str) -> list[str]:
+    """How a text names the period the question names with `year`: a financial year the
+    question names ("2017/18", "2017-18") is that one only, in its usual spellings; a calendar
+    year is itself or a financial year that holds it."""
+    m = re.search(rf"\b{year}\s*[-/–]\s*((?:19|20)?\d\d)\b", question)
+    if m is None:
+        return _year_forms(year)
+    nxt = int(year) + 1
+    if int(m.group(1)[-2:]) != nxt % 100:
+        return _year_forms(year)  # "2017-20": a span of years, each a year of the span
+    return [
+        f"{year}{sep}{end}"
+        for sep in ("-", "/", "–", " to ", " - ")
+        for end in (f"{nxt % 100:02d}", str(nxt))
+    ]
+
+
+# "What did full Council decide ...", "Did Cabinet approve ...": a decision the question says a body made
+_DECIDER = re.compile(
+    r"\b(?:did|has|have|does|do|will)\s+(?:the\s+)?(?P<body>full\s+council|council|cabinet|"
+    r"(?:[\w'’-]+\s+){0,5}?(?:committee|board|panel))\s+"
+    r"(?P<verb>decide|resolve|agree|approve|endorse|adopt|reject|vote|respond|accept|defer|refuse|make|"
+    r"turn\s+down|postpone)\b",
+    re.I,
+)
+_DECISION = re.compile(
+    r"\b(?:resolved|agreed|decided|approved|endorsed|adopted|rejected|deferred|refused|voted|carried|"
+    r"accepted|noted|responded|response)\b",
+    re.I,
+)
+
+
+# a decision not to: the answer must say so ("deferred", "rejected", "turned down")
+_NOT_TO = r"\b(?:reject\w*|refus\w*|turn\w*\s+down|declin\w*|not\s+(?:agree|approve)\w*)"
+_PUT_OFF = r"\b(?:defer\w*|postpon\w*|adjourn\w*)"
+_NEGATIVE = {
+    "defer": _PUT_OFF,
+    "postpone": _PUT_OFF,
+    "reject": _NOT_TO,
+    "refuse": _NOT_TO,
+    "turn down": _NOT_TO,
+}
+
+
+def _decider_verb(question: str) -> str:
+    m = _DECIDER.search(question)
+    return " ".join(m.group("verb").lower().split()) if m else ""
+
+
+def _names_decision_by(body: str, sentence: str) -> bool:
+    """The sentence says the body (or its head noun: "the board") decided: "endorsed by the
+    board", "the Board agreed"."""
+    head = body.split()[-1]
+    names = rf"(?:{re.escape(body)}|(?:the|its)\s+{re.escape(head)})"
+    verb = r"(?:resolved|agreed|decided|approved|endorsed|adopted|rejected|deferred|refused|voted|accepted|noted)"
+    pattern = rf"\b{names}\b(?:\W+\w+){{0,6}}?\W+{verb}\b|\b{verb}\s+by\s+{names}\b"
+    return re.search(pattern, sentence, re.I) is not None
+
+
+def decider(question: str) -> tuple[str, bool] | None:
+    """The body a question says made a decision, and whether it asks yes or no ("Did Cabinet
+    approve ...?")."""
+    m = _DECIDER.search(question)
+    if m is None:
+        return None
+    body = " ".join(m.group("body").lower().split())
+    parts = [w for w in body.split() if w not in STOPWORDS and w != "the"]
+    if body == "council" or (parts[-1] in ("committee", "board", "panel") and len(parts) < 2):
+        return None  # "the committee", "the council": no body named, so none to check
+    return body, re.match(r"\s*(?:did|has|have|does|do|will)\b", question, re.I) is not None
+
+
+def _body_of(body: str, hit: Hit) -> bool:
+    """`hit` is from the papers of `body` (its meetings' minutes or agenda packs)."""
+    committee = str(hit.chunk.meta.get("committee", "")).lower()
+    if not committee:
+        return False
+    if body in ("full council", "council"):
+        return committee in ("council", "full council", "county council")
+    wanted = {stem(w) for w in words(body) if w not in STOPWORDS and w != "the"}
+    return wanted <= {stem(w) for w in words(committee)}
+
+
+def decision_features(question: str, given: list[tuple[str, list[Hit]]]) -> dict[str, bool]:
+    """For a question about a body's decision: whether none of the answer's sentences cites the
+    papers of that body ("body_missing"), and, for a yes/no question, whether none states a
+    decision rather than a recommendation ("no_decision")."""
+    found = decider(question)
+    if found is None or not given:
+        return {"body_missing": False, "no_decision": False}
+    body, yes_no = found
+    of_body = [
+        (s, hits) for s, hits in given if any(_body_of(body, h) for h in hits) or _names_decision_by(body, s)
+    ]
+    decided = [
+        s
+        for s, _ in of_body
+        if _DECISION.search(s)
+        and not (re.search(r"recommend", s, re.I) and not re.search(r"resolved", s, re.I))
+    ]
+    negative = _NEGATIVE.get(_decider_verb(question))
+    if negative:  # "Why did Cabinet defer ...": the sentences must say it deferred
+        decided = [s for s, _ in of_body if re.search(negative, s, re.I)]
+    return {"body_missing": not of_body, "no_decision": (yes_no or bool(negative)) and not decided}
+
+
+def _of_year(year: str, sentence: str, hits: list[Hit], forms: list[str] | None = None) -> bool:
+    """A sentence gives a figure of `year` when it names the year (or a financial year that holds
+    it), or names no year and cites papers of that year or the next (a year's figures are
+    reported after it ends)."""
+    forms = forms or _year_forms(year)
+    financial = forms != _year_forms(year)
+    nxt = str(int(year) + 1)
+
+    def names(text: str) -> bool:
+        if any(f in text for f in forms):
+            return True
+        # "October 2015 to October 2016" is the financial year 2015-16's period; "2016/17" is not
+        return financial and re.search(rf"\b(?:{year}|{nxt})\b", _FINANCIAL.sub(" ", text)) is not None
+
+    low = sentence.lower()
+    if names(low):
+        return True
+    if _YEAR.search(sentence):
+        return False  # it names another year: another year's figure
+    # "For this period the budget was £663k": the period is the passage's, around the sentence
+    around = " ".join(_around(sentence, h.chunk.text) for h in hits).lower()
+    if names(around):
+        return True
+    if _YEAR.search(around):
+        return False
+    dates = {str(h.chunk.meta.get("date", ""))[:4] for h in hits}
+    return year in dates or str(int(year) + 1) in dates
 
 
 # --- score ---------------------------------------------------------------------------------
@@ -273,6 +651,19 @@ class Params:
     threshold: float = 0.0
     # a year the question names must be in a passage the answer cites (not only in one retrieved)
     cited_years: bool = True
+    # the answer's sentences that give the kind asked for must say this share of what the
+    # question is about (its rarer words weigh more); 0 turns the test off
+    kind_coverage: float = 0.1
+    # ... said by those sentences with the answer's sentence before each
+    kind_before: bool = False
+    # a figure asked for a year must come from a sentence of that year (the whole answer's
+    # papers standing for the year when False)
+    sentence_years: bool = True
+    # a "how many" question's counted thing must be in a sentence giving a number
+    counted: bool = False
+    # a decision the question says a body made must be cited from that body's papers, and a
+    # yes/no question about it answered by a decision (not a recommendation)
+    bodies: bool = True
 
 
 DEFAULT = Params()
@@ -300,9 +691,16 @@ def idf_of(index: object) -> dict[str, float]:
         return cached
     all_ids = getattr(index, "all_chunk_ids", None)
     chunks = getattr(index, "chunks", None)
+    documents = getattr(getattr(index, "manifest", None), "documents", None)
+    ids: list[str] = []
+    if callable(all_ids):
+        ids = list(all_ids())
+    elif isinstance(documents, Mapping):  # an rag_council.index.Index: its documents' chunks
+        for record in documents.values():
+            ids += list(getattr(record, "chunk_ids", []))
     table: dict[str, float] = {}
-    if callable(all_ids) and callable(chunks):
-        texts = [c.text for c in chunks(all_ids())]
+    if ids and callable(chunks):
+        texts = [c.text for c in chunks(ids)]
         df: Counter[str] = Counter()
         for text in texts:
             df.update({stem(w) for w in words(text)})
@@ -342,10 +740,13 @@ def features(
     draft: str,
     idf: Mapping[str, float] | None = None,
     cited: list[Hit] | None = None,
+    records: bool = False,
 ) -> dict[str, float | str | list[str]]:
     """Everything the decision reads, for the decision and for tuning it. `cited`: the passages
     the draft's markers number ([n] is cited[n-1]) when they are not `passages` (a checked
-    answer's markers are renumbered to its citations)."""
+    answer's markers are renumbered to its citations). `records`: the draft is an answer from
+    the council's records, whose passages are the spans it cites; the records were chosen by
+    the question's date, meeting and body already, so the anchors are not looked for in them."""
     text = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", draft)
     cov, missing = coverage(question, text, idf)
     numbered = passages if cited is None else cited
@@ -354,15 +755,80 @@ def features(
     )
     cited_hits = [numbered[n - 1] for n in markers if 0 < n <= len(numbered)]
     years = [a for a in question_anchors(question) if re.fullmatch(r"(?:19|20)\d\d", a)]
+    ask = asked(question)
+    given = kind_sentences(question, draft, numbered)
+    terms = subject_terms(question)
+    kind_cov = (
+        1.0 if given is None else max((sentence_coverage(terms, s, idf) for s, _ in given), default=0.0)
+    )
+    # the same with the answer's sentence before each ("The WEST pilot ... 48% of schools were
+    # involved in the scheme": the subject is often named once, then referred to)
+    order = [s for s, _ in sentences_of(draft, numbered)]
+    with_before = [
+        (order[i - 1] + " " + s) if (i := order.index(s)) > 0 else s for s, _ in (given or []) if s in order
+    ]
+    kind_cov_before = (
+        1.0 if given is None else max((sentence_coverage(terms, s, idf) for s in with_before), default=0.0)
+    )
+    figure = ask is not None and ask.kind in _FIGURES
     return {
-        "missing_anchors": missing_anchors(question, passages),
-        "missing_cited_years": [y for y in years if cited_hits and y in missing_anchors(y, cited_hits)],
+        "missing_anchors": [] if records else missing_anchors(question, passages),
+        "missing_cited_years": [] if records else _missing_cited_years(question, years, cited_hits),
         "figure_without_year": figure_without_year(question, text, cited_hits, years),
-        "missing_kind": missing_kind(question, text) or "",
+        # the answer's sentences that give a figure give none of the year asked about
+        "figure_not_of_year": [
+            y
+            for y in years
+            if figure and given and not any(_of_year(y, s, h, period_forms(question, y)) for s, h in given)
+        ],
+        "missing_kind": "" if given is None or given else ask.kind if ask else "",
+        "kind_coverage": kind_cov,
+        "kind_coverage_before": kind_cov_before,
+        **decision_features(question, sentences_of(draft, numbered)),
+        # a "how many" question's counted thing ("complaints") in none of the sentences giving a number
+        "counted_missing": bool(
+            (head := counted(question))
+            and given is not None
+            and given
+            and not any(_says(head, {stem(w) for w in words(s)}) for s, _ in given)
+        ),
         "coverage": cov,
         "missing_terms": missing,
         "relevance": relevance(passages),
     }
+
+
+_FIGURES = ("a number", "a figure", "an amount", "a percentage", "a rating")
+
+
+def _one_per_range(question: str, years: list[str]) -> list[str]:
+    """The years a question names, a range ("from 2017 to 2024", "between 2021 and 2022") as
+    one item "2017..2024": a passage of any year in it is of the range."""
+    out, spanned = [], set()
+    for m in re.finditer(
+        r"\b(?:from|between)\s+((?:19|20)\d\d)\s+(?:to|and|until|-)\s+((?:19|20)\d\d)\b", question, re.I
+    ):
+        out.append(f"{m.group(1)}..{m.group(2)}")
+        spanned |= {m.group(1), m.group(2)}
+    return out + [y for y in years if y not in spanned]
+
+
+def _missing_cited_years(question: str, years: list[str], cited: list[Hit]) -> list[str]:
+    """The years (or ranges) the question names that no cited passage is of; none when the
+    question names several and the cited passages are of one (the answer gives part of it, as
+    the anchors rule allows)."""
+    items = _one_per_range(question, years)
+    if not cited:
+        return []
+    missing = [y for y in items if not _any_year_in(y, cited)]
+    return [] if len(items) > 1 and len(missing) < len(items) else missing
+
+
+def _any_year_in(item: str, hits: list[Hit]) -> bool:
+    if ".." not in item:
+        return item not in missing_anchors(item, hits)
+    a, b = (int(x) for x in item.split(".."))
+    return any(str(y) not in missing_anchors(str(y), hits) for y in range(a, b + 1))
 
 
 def _year_forms(year: str) -> list[str]:
@@ -405,13 +871,30 @@ def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules:
     if rules and params.cited_years and feats.get("missing_cited_years"):
         names = ", ".join(f"“{m}”" for m in feats["missing_cited_years"])  # type: ignore[union-attr]
         return Decision(False, f"{CLOSEST} that answer it do not mention {names}", score, nums)
-    if rules and params.cited_years and feats.get("figure_without_year"):
-        names = ", ".join(f"“{m}”" for m in feats["figure_without_year"])  # type: ignore[union-attr]
-        return Decision(False, f"{CLOSEST} give figures for other years than {names}", score, nums)
     if rules and feats["missing_kind"]:
         kind = str(feats["missing_kind"])
         what = kind.split(" ", 1)[-1]
         return Decision(False, f"{CLOSEST} do not give the {what} asked for", score, nums)
+    years_off = feats.get("figure_not_of_year") if params.sentence_years else feats.get("figure_without_year")
+    if rules and params.cited_years and years_off:
+        names = ", ".join(f"“{m}”" for m in years_off)  # type: ignore[union-attr]
+        return Decision(False, f"{CLOSEST} give figures for other years than {names}", score, nums)
+    if rules and params.bodies and feats.get("body_missing"):
+        return Decision(False, f"{CLOSEST} are not from the papers of the body you asked about", score, nums)
+    if rules and params.bodies and feats.get("no_decision"):
+        return Decision(
+            False, f"{CLOSEST} record no such decision (a recommendation is not one)", score, nums
+        )
+    if rules and params.counted and feats.get("counted_missing"):
+        return Decision(
+            False, f"{CLOSEST} give numbers, but not of the thing you asked to count", score, nums
+        )
+    kind_cov = float(feats.get("kind_coverage_before" if params.kind_before else "kind_coverage", 1.0))  # type: ignore[arg-type]
+    nums["kind_coverage"] = kind_cov
+    if rules and kind_cov < params.kind_coverage:
+        return Decision(
+            False, f"{CLOSEST} give the kind of thing asked for, but not about what you asked", score, nums
+        )
     if score < params.threshold:
         missing = [str(t) for t in feats.get("missing_terms", [])][:4]  # type: ignore[union-attr]
         said = f" (nothing on {', '.join(f'“{t}”' for t in missing)})" if missing else ""
@@ -430,6 +913,7 @@ def decide(
     judge_threshold: float = 0.5,
     settings: object | None = None,
     cited: list[Hit] | None = None,
+    records: bool = False,
 ) -> Decision:
     """Answer `question` with `draft` (written from `passages`), or decline and say why.
     `index` (an rag_council.index.Index) gives the word rarities the score weighs by; `judge`
@@ -438,7 +922,7 @@ def decide(
     if judge is None and getattr(settings, "verify", "off") == "local":
         judge = local_judge(settings.local)  # type: ignore[union-attr]
     idf = idf_of(index) if index is not None else None
-    decision = decide_from(features(question, passages, draft, idf, cited), params)
+    decision = decide_from(features(question, passages, draft, idf, cited, records), params)
     if decision.answer and judge is not None:
         p = judge(question, passages)
         feats = {**decision.features, "judge": p}

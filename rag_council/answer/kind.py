@@ -17,6 +17,13 @@ import re
 from rag_council.text.dates import DATE_MENTION
 from rag_council.text.numbers import AMOUNT_MENTION, MONEY_WORDS, NUMBER_MENTION, PERCENT_MENTION
 
+# a date, or how often ("reviewed on an annual basis", "every two years")
+_WHEN = re.compile(
+    DATE_MENTION.pattern
+    + r"|\bannual(?:ly)?\b|\b(?:each|every|per|a)\s+(?:year|month|quarter|week)\b|\bbiennial\w*",
+    re.I,
+)
+
 # (how the question opens, what it asks for, what the answer must hold)
 _RULES: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
     (re.compile(r"^\s*(?:by\s+)?how\s+many\s+pounds\b", re.I), "an amount", AMOUNT_MENTION),
@@ -31,7 +38,7 @@ _RULES: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
             re.I,
         ),
         "a date",
-        DATE_MENTION,
+        _WHEN,
     ),
 ]
 _HOW_MUCH = re.compile(
@@ -39,14 +46,49 @@ _HOW_MUCH = re.compile(
 )
 
 
+# "What was the adoption service budget for 2017/18?", "What is the weekly allowance rate?",
+# "What has the attendance rate been since August, as a percentage?": a figure named by its noun
+_WHAT_THE = r"^\s*what\s+(?:is|was|were|are|has|have|had|will)\s+(?:been\s+|be\s+)?(?:the\s+)?(?:(?!(?:of|in|for|on|about|with|to|from|by|at)\b)[\w'’/-]+\s+){0,7}?"
+# the figure's noun ends its phrase: "the budget for 2017/18", not "the budget position"
+_END = (
+    r"(?=\s+(?:for|in|of|on|at|from|to|by|paid|received|since|during|per|given|was|is|were|are|been|"
+    r"when|after|before|last|this|that|now|each|every|across|between|as)\b|\s*[?,.;]|\s*$)"
+)
+_WHAT_AMOUNT = re.compile(
+    _WHAT_THE + r"(?:budget|budgets|cost|costs|spend|spending|overspend|underspend|funding|grant|allowance|"
+    r"allowances|fee|fees|price|value|salary|savings|income|payment)" + _END,
+    re.I,
+)
+_WHAT_FIGURE = re.compile(
+    _WHAT_THE + r"(?:(?:rate|rates|number|total|percentage|proportion|ratio|caseload|caseloads|count|"
+    r"score|figure)" + _END + r"|(?:average|mean|median)\b)",
+    re.I,
+)
+_CHANGE = re.compile(
+    r"\b(?:ris(?:e|en|ing)|rose|f[ae]ll(?:en|ing)?|increas\w*|decreas\w*|gr[eo]wn?|grow\w*|reduc\w*|"
+    r"dropp?\w*|chang\w*|cut|more|less|fewer|higher|lower|over|under)\b",
+    re.I,
+)
+_AS_PERCENTAGE = re.compile(r"\bas\s+a\s+percentage\b|\bin\s+per\s*cent\b", re.I)
+
+
 def asked_kind(question: str) -> tuple[str, re.Pattern[str]] | None:
     """What the question's opening asks for, and the pattern an answer must match."""
     if _HOW_MUCH.search(question):
-        # money when the question speaks of money; otherwise "how much has it risen": a number
-        return ("an amount", AMOUNT_MENTION) if MONEY_WORDS.search(question) else ("a figure", NUMBER_MENTION)
+        # money when the question speaks of money; "how much has it risen": a number; "how much
+        # consultation went into it" asks how extensive, which words answer
+        if MONEY_WORDS.search(question):
+            return "an amount", AMOUNT_MENTION
+        return ("a figure", NUMBER_MENTION) if _CHANGE.search(question) else None
     for opening, kind, pattern in _RULES:
         if opening.search(question):
             return kind, pattern
+    if _AS_PERCENTAGE.search(question):
+        return "a percentage", PERCENT_MENTION
+    if _WHAT_AMOUNT.search(question):
+        return "an amount", AMOUNT_MENTION
+    if _WHAT_FIGURE.search(question):
+        return "a figure", NUMBER_MENTION
     return None
 
 

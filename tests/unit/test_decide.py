@@ -42,7 +42,45 @@ def hit(text: str, dense: float = 0.6) -> Hit:
         ),
         ("Who replaced the director of children's services?", "Darryl Freeman replaced him. [1]", None),
         ("Who chairs the permanence panel?", "Chaired by the Head of Service. [1]", None),
-        ("What is the name of the chair of the board?", "The board meets quarterly. [1]", "a name"),
+        # the name of a role holder is a person's
+        ("What is the name of the chair of the board?", "The board meets quarterly. [1]", "a person"),
+        (
+            "What is the name of the Virtual Head Teacher?",
+            "The Virtual Head Teacher is a member. [1]",
+            "a person",
+        ),
+        ("What was the name of the nursery on the site?", "The site is owned by Hoople Ltd. [1]", None),
+        # a role answers "who", but not the role the question names, nor "which councillor"
+        (
+            "Which councillor chaired the task and finish group?",
+            "The report was introduced by the Chair of the Task and Finish Group. [1]",
+            "a person",
+        ),
+        (
+            "Who chaired the task and finish group?",
+            "It was chaired by the Chair of the Task Group. [1]",
+            "a person",
+        ),
+        ("Who wrote the Early Help report?", "The report was by the Statutory Scrutiny Officer. [1]", None),
+        # "who replaced": a person, not the post again
+        (
+            "Who replaced the director of children's services in 2024?",
+            "The Corporate Director Children and Young People acknowledged the issues. [1]",
+            "a person",
+        ),
+        # schools by their names; ratings; "on what date" asks for a day
+        (
+            "Which secondary schools dropped out of the pilot?",
+            "Children would be referred by GPs, schools or CAMHS to the CLD Trust. [1]",
+            "an organisation",
+        ),
+        ("Which secondary schools dropped out of the pilot?", "Whitecross High School withdrew. [1]", None),
+        # "school" as a modifier asks for no school: "What school transport budget ...?"
+        ("What school transport budget did the committee approve?", "The budget was approved. [1]", None),
+        ("What rating did Ofsted give the service in 2018?", "Ofsted visited the service. [1]", "a rating"),
+        ("What rating did Ofsted give the service in 2018?", "The service was judged inadequate. [1]", None),
+        ("On what date did the panel first meet?", "The panel met in March and April 2023. [1]", "a date"),
+        ("On what date did the panel first meet?", "The panel first met on 6 March 2023. [1]", None),
         (
             "What is the name of the chair of the board?",
             "The board is chaired by Councillor Ada Byron. [1]",
@@ -162,3 +200,176 @@ def test_a_figure_for_another_year_does_not_answer_a_question_about_a_year():
     assert figure_without_year(q2017, "There were 94 households.", cited, ["2016"]) == []
     # Not a figure question: the rule does not apply.
     assert figure_without_year("Who chaired the meeting in 2022?", other, cited, ["2022"]) == []
+
+
+def test_a_count_is_not_a_date_a_year_or_a_clause_number():
+    from rag_council.answer.decide import has_count
+
+    assert has_count("36 complaints were received.")
+    assert has_count("Twenty families met the panel.")
+    assert not has_count("In April 2022 the BBC broadcast a programme.")
+    assert not has_count("- 11 The budget is under pressure.")
+    assert not has_count("3.1.1 Many of the individuals described approaching the council.")
+    assert not has_count("The candidates in paragraphs 12 to 18 of this report.")
+    assert not has_count("The meeting on 14 November at 2.00 pm.")
+
+
+def test_the_number_must_be_in_a_sentence_about_what_is_counted():
+    from rag_council.answer.decide import counted
+
+    assert (
+        counted("How many complaints about children's services did the council receive in 2023?")
+        == "complaint"
+    )
+    assert counted("How many social workers left Herefordshire in 2023?") == "work"
+    assert counted("How many children were adopted in 2022/23?") is None  # "children": every question's word
+    q = "How many complaints about children's services did the council receive in 2023?"
+    off = features(q, [hit("t")], "Between April 2022 and March 2023, 105 children left our care. [1]")
+    assert off["counted_missing"] and off["kind_coverage"] < 0.5
+    said = "The council received 41 complaints about children's services in 2023."
+    on = features(q, [hit(said)], f"{said} [1]")
+    assert not on["counted_missing"] and on["kind_coverage"] == 1.0
+    assert decide_from(off, Params(counted=True)).answer is False
+    assert decide_from(on, Params(counted=True, kind_coverage=0.5)).answer
+
+
+def test_a_figure_must_come_from_a_sentence_of_the_year_asked():
+    dated = Hit(
+        Chunk(
+            "c1",
+            "d1",
+            "r.txt",
+            "In January 2022 there were 6 children.",
+            0,
+            9,
+            0,
+            meta={"date": "2023-09-26"},
+        ),
+        0.8,
+        1,
+    )
+    q = "How many unaccompanied asylum seeking children did Herefordshire look after in January 2023?"
+    feats = features(
+        q, [dated], "To put this in context, in January 2022 there were 6 such children. [1]", cited=[dated]
+    )
+    assert feats["figure_not_of_year"] == ["2023"]
+    assert not decide_from(feats, Params(cited_years=True, sentence_years=True)).answer
+    # the papers of that year stand for it when neither the sentence nor its passage names a year
+    plain = Hit(
+        Chunk("c2", "d1", "r.txt", "There are 41 such children.", 0, 9, 0, meta={"date": "2023-09-26"}),
+        0.8,
+        1,
+    )
+    ok = features(q, [plain], "There are 41 unaccompanied asylum seeking children. [1]", cited=[plain])
+    assert ok["figure_not_of_year"] == []
+    # "For this period the budget was £663k": the period is the passage's (2016/17, not 2017/18)
+    period = Hit(
+        Chunk(
+            "c3",
+            "d1",
+            "r.txt",
+            "The out-turn report for 2016/17. For this period the budget was £663k.",
+            0,
+            9,
+            0,
+            meta={"date": "2017-07-20"},
+        ),
+        0.8,
+        1,
+    )
+    q2 = "What was the adoption service budget for 2017/18?"
+    assert features(
+        q2, [period], "For this period the adoption service budget was £663k. [1]", cited=[period]
+    )["figure_not_of_year"] == ["2017"]
+
+
+def test_figures_named_by_their_noun_ask_for_a_figure():
+    from rag_council.answer.kind import asked_kind
+
+    def kind(q: str) -> str | None:
+        found = asked_kind(q)
+        return found[0] if found else None
+
+    assert kind("What was the adoption service budget for 2017/18?") == "an amount"
+    assert kind("What was the children's social worker vacancy rate in March 2024?") == "a figure"
+    assert kind("What is the average caseload of a social worker?") == "a figure"
+    assert kind("What has the attendance rate been since August 2023, as a percentage?") == "a percentage"
+    # not a figure: the noun does not end the phrase, or "how much" asks how extensive
+    assert kind("What was the council's overall budget position at the end of 2016/17?") is None
+    assert kind("What is the role of the budget?") is None
+    assert kind("How much consultation went into the strategy?") is None
+    assert kind("How much have child protection plan numbers fallen?") == "a figure"
+
+
+def test_a_decision_asked_of_a_body_must_come_from_its_papers():
+    from rag_council.answer.decide import decider
+
+    assert decider("What did full Council decide on the Constitution changes?") == ("full council", False)
+    assert decider("Did cabinet approve the carers strategy on 20 July 2017?") == ("cabinet", True)
+    assert decider("What did scrutiny decide about co-opted members?") is None
+    assert decider("What did the committee decide?") is None  # no body named
+    assert decider("Did the Corporate Parenting Board agree its terms?") == (
+        "corporate parenting board",
+        True,
+    )
+
+    def paper(text: str, committee: str) -> Hit:
+        return Hit(Chunk("c", "d", "m.txt", text, 0, len(text), 0, meta={"committee": committee}), 0.8, 1)
+
+    scrutiny = paper("Recommends to full Council the Constitution changes.", "Scrutiny Committee")
+    q = "What did full Council decide on the Constitution changes?"
+    feats = features(
+        q,
+        [scrutiny],
+        "The committee recommends to full Council the Constitution changes. [1]",
+        cited=[scrutiny],
+    )
+    assert feats["body_missing"]
+    assert not decide_from(feats, Params(bodies=True)).answer
+    assert decide_from(feats, Params(bodies=False)).answer  # the rule is a tuned switch
+    # a report asking Cabinet to approve is no decision of Cabinet
+    cabinet = paper("To approve a joint carers strategy for Herefordshire.", "Cabinet")
+    q2 = "Did cabinet approve the carers strategy?"
+    asked_to = features(
+        q2, [cabinet], "The report recommended that cabinet approve the strategy. [1]", cited=[cabinet]
+    )
+    assert asked_to["no_decision"] and not asked_to["body_missing"]
+    resolved = features(q2, [cabinet], "Resolved: that the carers strategy be approved. [1]", cited=[cabinet])
+    assert not resolved["no_decision"]
+
+
+def test_a_question_of_two_years_is_declined_for_them_only_when_neither_is_named():
+    only_2023 = [hit("Ofsted inspected children's services in July 2023 and found them inadequate.")]
+    q = "How does special guardianship in 2016 compare with what Ofsted said in 2023?"
+    assert "2016" not in missing_anchors(q, only_2023)
+    assert missing_anchors("How many complaints were received in 2016?", only_2023) == ["2016"]
+    neither = [hit("Ofsted inspected children's services and found them inadequate.")]
+    assert set(missing_anchors(q, neither)) >= {"2016", "2023"}
+
+
+def test_how_often_answers_when_a_review_is_due():
+    assert (
+        missing_kind("When is the strategy due for review?", "It will be reviewed on an annual basis. [1]")
+        is None
+    )
+    assert (
+        missing_kind("When is the strategy due for review?", "It will be reviewed by managers. [1]")
+        == "a date"
+    )
+
+
+def test_the_cited_passages_need_be_of_one_of_the_years_a_question_names():
+    dated = Hit(
+        Chunk("c1", "d1", "r.txt", "The strategy had six priorities.", 0, 9, 0, meta={"date": "2017-07-20"}),
+        0.8,
+        1,
+    )
+    q = "The 2017 strategy had how many priorities, and how many does the 2022-24 draft have?"
+    assert (
+        features(q, [dated], "The strategy had six priorities. [1]", cited=[dated])["missing_cited_years"]
+        == []
+    )
+    q1 = "How many priorities did the 2022 draft have?"
+    assert features(q1, [dated], "The strategy had six priorities. [1]", cited=[dated])[
+        "missing_cited_years"
+    ] == ["2022"]
