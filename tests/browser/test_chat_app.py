@@ -82,20 +82,10 @@ def test_answer_streams_with_sources_and_a_source_opens_highlighted(page, app_ur
     screenshot(page, "01-chat-answer")
 
     sources = page.locator("#source-list label")
-    assert sources.count() >= 2
+    assert sources.count() >= 1
     assert sources.first.inner_text().startswith("[1]")
-    # Clicking source 2 in the answer opens that passage beside the chat, highlighted ...
-    page.locator("#chat .bot-row").last.locator("a[href$='#source-2']").click()
-    page.wait_for_selector("#passage .label:has-text('[2]')")
-    assert page.locator("#source-list input:checked").get_attribute("value") == "c2"
-    passage = page.locator("#passage .passage")
-    label = passage.locator(".label").inner_text()
-    mark = passage.locator("mark").inner_text()
-    listed = sources.nth(1).inner_text()
-    assert label.startswith("[2]") and label[4:].split(",")[0] in listed  # the same source as in the list
-    assert len(mark) > 20 and " ".join(mark.split())[:40] in " ".join(bot.split())
-    assert len(passage.locator("pre").inner_text()) > len(mark)  # the whole passage around the mark
-    # ... and the source that says "105 children" is labelled with its meeting and committee.
+    # The source that says "105 children" is labelled with its meeting and committee; a click on
+    # its marker in the answer opens it beside the chat, highlighted.
     number = next(i for i in range(sources.count()) if "105 children" in sources.nth(i).inner_text()) + 1
     page.locator("#chat .bot-row").last.locator(f"a[href$='#source-{number}']").click()
     page.wait_for_selector(f"#passage .label:has-text('[{number}]')")
@@ -103,6 +93,7 @@ def test_answer_streams_with_sources_and_a_source_opens_highlighted(page, app_ur
     meta = passage.locator(".meta").inner_text()
     assert "Children and Young People Scrutiny Committee" in meta and "14 November 2023" in meta
     assert "105 children" in passage.locator("mark").inner_text()
+    assert len(passage.locator("pre").inner_text()) > len(passage.locator("mark").inner_text())
     screenshot(page, "02-source-highlighted")
 
     # The original file opens through the app; files that are not indexed do not.
@@ -113,7 +104,21 @@ def test_answer_streams_with_sources_and_a_source_opens_highlighted(page, app_ur
     assert page.request.get(app_url + "/source/0000000000000000").status == 404
     assert page.request.get(app_url + "/source/..%2F..%2Fetc%2Fpasswd").status == 404
 
-    # ... and so does a click in the list of sources beside it.
+    # An answer with several sources: clicking source 2 in the answer opens that passage, and
+    # selects it in the list of sources beside it ...
+    bot = _ask(page, "What has the council decided about the corporate parenting strategy over the years?")
+    sources = page.locator("#source-list label")
+    assert sources.count() >= 2 and "[2]" in bot
+    page.locator("#chat .bot-row").last.locator("a[href$='#source-2']").click()
+    page.wait_for_selector("#passage .label:has-text('[2]')")
+    assert page.locator("#source-list input:checked").get_attribute("value") == "c2"
+    passage = page.locator("#passage .passage")
+    label = passage.locator(".label").inner_text()
+    mark = passage.locator("mark").inner_text()
+    assert label.startswith("[2]") and label[4:].split(",")[0] in sources.nth(1).inner_text()
+    # (a records answer quotes a field's span, such as "Meeting: Cabinet": short, but exact)
+    assert mark.strip() and " ".join(mark.split()) in " ".join(passage.locator("pre").inner_text().split())
+    # ... and so does a click in the list.
     sources.first.click()
     page.wait_for_selector("#passage .label:has-text('[1]')")
     assert page.locator("#passage mark").count() == 1
