@@ -106,6 +106,12 @@ class Weights:
 
 DEFAULT_WEIGHTS = Weights()
 
+# Whether a sentence answers at all is decided with its passage's rank counted at this weight, the
+# one `min_sentence_score` was set with: the prior is relative (the best passage always gets 1.0,
+# however far off the question it is), so a larger ranking weight must not lower the bar. Without
+# this, "What is the council's policy on dragons in the library?" was answered with quotes.
+ADMIT_PRIOR = 0.15
+
 # What a question asks for, wherever it is in the question (a question may ask for two things:
 # "how many ..., and when ..."), and the test a sentence must pass to give it.
 _ASKS_FIGURE = re.compile(
@@ -252,7 +258,7 @@ class ExtractiveGenerator(Generator):
         count = counted(question)
         holds = [[_gives(k, t, subject, count if k is _FIGURE else set()) for k in kinds] for t in texts]
         best_hit = max(h.score for h in passages) or 1.0
-        scored: list[tuple[float, int, int, int, int]] = []
+        scored: list[tuple[float, int, int, int, int, float]] = []
         asks_about_questions = re.search(
             r"\b(ask|asked|asking|question|questions|enquir\w*|quer\w*)\b", question, re.I
         )
@@ -263,7 +269,8 @@ class ExtractiveGenerator(Generator):
             score = w.cosine * float(cos[i]) + w.coverage * coverage + w.prior * prior + w.kind * kind
             if texts[i].rstrip("\"'”’)").endswith("?") and not asks_about_questions:
                 continue  # a question in the records (a public question, say) answers nothing
-            scored.append((score, number, a, b, i))
+            admit = score - (w.prior - ADMIT_PRIOR) * prior
+            scored.append((score, number, a, b, i, admit))
         scored.sort(key=lambda s: -s[0])
         chosen: list[tuple[int, int, int, float]] = []
         seen: list[set[str]] = []
@@ -295,8 +302,8 @@ class ExtractiveGenerator(Generator):
                 gains = [c[0] for c in pool]
             best = pool[max(range(len(pool)), key=gains.__getitem__)]
             pool.remove(best)
-            score, number, a, b, i = best
-            if score < self.settings.min_sentence_score:
+            score, number, a, b, i, admit = best
+            if admit < self.settings.min_sentence_score:
                 if chosen:
                     continue
                 break
