@@ -42,6 +42,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_USERS = 128
@@ -168,79 +169,60 @@ def run_level(
     budget: float,
     route: str = "gradio",
 ) -> Level:
-    if route == "api":
-        return run_api_level(url, users, questions, per_user, timeout, budget)
-    from gradio_client import Client
-
+    """`users` threads at once, each with a client of its own (a `gradio_client` session on the
+    app's /respond, or an httpx client on the API's POST /v1/chat/completions, not streamed),
+    asking its own `per_user` questions; an answer is a reply with content."""
     level = Level(users)
     lock = threading.Lock()
     stop_at = time.monotonic() + budget
 
+    if route == "api":
+        import httpx
+
+        endpoint = url.rstrip("/") + "/v1/chat/completions"
+
+        def connect() -> Any:
+            return httpx.Client(timeout=timeout, trust_env=False)
+
+        def ask(client: Any, question: str) -> str:
+            body = {"model": "rag-council", "messages": [{"role": "user", "content": question}]}
+            r = client.post(endpoint, json=body)
+            if r.status_code != 200:
+                raise RuntimeError(f"HTTP {r.status_code}: {r.text[:120]}")
+            return r.json()["choices"][0]["message"]["content"]
+
+    else:
+        from gradio_client import Client
+
+        def connect() -> Any:
+            return Client(url, verbose=False, httpx_kwargs={"timeout": timeout})
+
+        def ask(client: Any, question: str) -> str:
+            job = client.submit(message=question, since_="", until_="", api_name="/respond")
+            result = job.result(timeout=timeout)
+            chat = result[0] if isinstance(result, (list, tuple)) else result
+            return chat[-1]["content"] if chat else ""
+
     def user(i: int) -> None:
         t0 = time.perf_counter()
         try:
-            client = Client(url, verbose=False, httpx_kwargs={"timeout": timeout})
+            client = connect()
         except Exception as exc:
             with lock:
                 level.errors.append(f"connect: {type(exc).__name__}: {str(exc)[:120]}")
             return
         with lock:
             level.connect.append(time.perf_counter() - t0)
-        for j in range(per_user):
-            if time.monotonic() > stop_at:
-                with lock:
-                    level.errors.append("time budget exhausted before asking")
-                return
-            question = questions[(i * per_user + j) % len(questions)]
-            t1 = time.perf_counter()
-            try:
-                job = client.submit(message=question, since_="", until_="", api_name="/respond")
-                result = job.result(timeout=timeout)
-                chat = result[0] if isinstance(result, (list, tuple)) else result
-                reply = chat[-1]["content"] if chat else ""
-                if not reply:
-                    raise RuntimeError("empty reply")
-            except Exception as exc:
-                with lock:
-                    level.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
-                continue
-            with lock:
-                level.latencies.append(time.perf_counter() - t1)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=users) as pool:
-        list(pool.map(user, range(users)))
-    level.wall = time.perf_counter() - started
-    return level
-
-
-def run_api_level(
-    url: str, users: int, questions: list[str], per_user: int, timeout: float, budget: float
-) -> Level:
-    """The same as run_level through the API: each user a thread with its own httpx client,
-    POST /v1/chat/completions, not streamed; an answer is a 200 with content."""
-    import httpx
-
-    level = Level(users)
-    lock = threading.Lock()
-    stop_at = time.monotonic() + budget
-    endpoint = url.rstrip("/") + "/v1/chat/completions"
-
-    def user(i: int) -> None:
-        with httpx.Client(timeout=timeout, trust_env=False) as client:
+        try:
             for j in range(per_user):
                 if time.monotonic() > stop_at:
                     with lock:
                         level.errors.append("time budget exhausted before asking")
                     return
                 question = questions[(i * per_user + j) % len(questions)]
-                body = {"model": "rag-council", "messages": [{"role": "user", "content": question}]}
                 t1 = time.perf_counter()
                 try:
-                    r = client.post(endpoint, json=body)
-                    if r.status_code != 200:
-                        raise RuntimeError(f"HTTP {r.status_code}: {r.text[:120]}")
-                    if not r.json()["choices"][0]["message"]["content"]:
+                    if not ask(client, question):
                         raise RuntimeError("empty reply")
                 except Exception as exc:
                     with lock:
@@ -248,6 +230,10 @@ def run_api_level(
                     continue
                 with lock:
                     level.latencies.append(time.perf_counter() - t1)
+        finally:
+            close = getattr(client, "close", None)
+            if route == "api" and close is not None:
+                close()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=users) as pool:
