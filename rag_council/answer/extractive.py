@@ -18,6 +18,7 @@ from rag_council.embedding import Embedder
 from rag_council.ingest.injection import flagged  # instructions in documents are never answers
 from rag_council.settings import AnswerSettings
 from rag_council.text import (
+    MONTHS,
     STOPWORDS,
     content_terms,
     sentence_spans,
@@ -137,11 +138,7 @@ _FIGURE = re.compile(
     r"sixty|seventy|eighty|ninety|hundred|thousand|half|quarter|third|dozen)\b",
     re.I,
 )
-_DATE = re.compile(
-    r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
-    re.I,
-)
+_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:" + "|".join(MONTHS) + r")\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
 _HONORIFIC_NAME = re.compile(  # a person named: "Councillor Toni Fagan", "Ewen Archibald, Strategic ... Manager"
     r"\b(?:Councillor|Cllr\.?|Mr|Mrs|Ms|Miss|Dr|Professor)\.?\s+[A-Z][a-z'’-]+"
     r"|\b[A-Z][a-z'’-]{2,}\s+(?:[A-Z]\.\s+)?(?!(?:Committee|Board|Council|Panel|Group|Team|Services?|Strategy|"
