@@ -452,11 +452,10 @@ class Index:
         are selected): the first k selected of the whole ranking are the k best selected. The
         list is widened while too few are selected, up to NARROW_DEPTH; None past that (or when
         index.sqlite cannot say), and the caller searches among the selected ids."""
-        nearest = getattr(self.store, "nearest", None)
         total = self.keyword.totals()[0]
         depth = min(max(NARROW_FIRST, 4 * k), total)
-        while nearest is not None and depth > 0:
-            near = nearest(vector, depth)
+        while depth > 0:
+            near = self.store.nearest(vector, depth)
             chosen = self.keyword.selected([i for i, _ in near], filters)
             if chosen is None:
                 return None
