@@ -16,6 +16,7 @@ from typing import Any
 from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
 from rag_council.answer.decide import decide
 from rag_council.answer.prompt import is_decline
+from rag_council.answer.provenance import with_lead_ins
 from rag_council.answer.records import answer_from_records
 from rag_council.conversation import rewrite_follow_up
 from rag_council.embedding import Embedder, make_embedder, query_time_embedders
@@ -233,6 +234,8 @@ class Engine:
         if decision is not None and not decision.answer and not answer.abstained:
             answer.abstained = True
             answer.notice = decision.reason
+        if not answer.abstained and self.settings.answer.lead_ins and self.generator.quotes:
+            answer = self._led_in(question, answer)
         timings["check_s"] = time.perf_counter() - retrieved_at - timings["generate_s"]
         timings["answer_s"] = time.perf_counter() - retrieved_at
         timings["total_s"] = time.perf_counter() - started
@@ -243,6 +246,20 @@ class Engine:
             return
         answer.timings = timings
         yield self._annotated(answer, result)
+
+    def _led_in(self, question: str, answer: Answer) -> Answer:
+        """The quoted answer with each paragraph led by the meeting it comes from (see
+        rag_council.answer.provenance), checked again with the header spans it cites; the
+        answer as it was when no paragraph gets a lead-in or the check drops one."""
+        led = with_lead_ins(self.index, answer)
+        if led is None:
+            return answer
+        checked = self.check(question, led.text, led.hits)
+        kept = sum(c.supported for c in checked.claims)
+        if checked.abstained or kept < sum(c.supported for c in answer.claims) + led.added:
+            return answer
+        checked.retrieved, checked.notice = answer.retrieved, answer.notice
+        return checked
 
     @staticmethod
     def _annotated(answer: Answer, result: GenerationResult) -> Answer:

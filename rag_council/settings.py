@@ -260,6 +260,11 @@ class AnswerSettings(BaseModel):
         description="answer from the council's records (resolutions, attendance, public questions, document "
         "details; rag_council.answer.records) when the question asks for one; false: always from passages",
     )
+    lead_ins: bool = Field(
+        True,
+        description="a quoted answer's paragraphs say which meeting they come from ('At the Cabinet meeting "
+        "of 22 June 2017:'), read from the minutes' header and cited to it (rag_council.answer.provenance)",
+    )
     max_answer_words: int = Field(
         80,
         ge=10,

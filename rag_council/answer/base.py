@@ -170,6 +170,9 @@ class Generator(ABC):
     description: str = ""
     # Whether the text comes in pieces worth showing as they come (an LLM), or all at once.
     incremental: bool = True
+    # Whether its sentences are the passages' own, quoted: the engine then says which meeting
+    # each paragraph comes from (rag_council.answer.provenance), as a quote cannot.
+    quotes: bool = False
 
     @abstractmethod
     def write(self, question: str, passages: list[Hit], result: GenerationResult) -> Iterator[str]:

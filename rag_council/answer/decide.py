@@ -46,9 +46,32 @@ _ORDINALS = (
 _ORDINAL = re.compile(rf"\b({_ORDINALS})\b", re.I)
 _ORDINAL_NOUNS = re.compile(
     r"^(?:visits?|meetings?|inspections?|reviews?|reports?|item|round|year|time|session|"
-    r"freem[ae]n|version|quarter|edition|strateg(?:y|ies)|plans?|panel|board)$",
+    r"freem[ae]n|version|quarter|edition|strateg(?:y|ies)|plans?|panel|board|"
+    # the numbered parts of a strategy or a report: "the eighth priority outcome"
+    r"priorit(?:y|ies)|outcomes?|objectives?|aims?|ambitions?|principles?|recommendations?|"
+    r"actions?|steps?|themes?|goals?|commitments?|pillars?|areas?)$",
     re.I,
 )
+_ORDINAL_NUMBER = {
+    word: str(n)
+    for n, word in enumerate(
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+        ],
+        start=1,
+    )
+}
 
 
 def ordinal_anchors(question: str) -> list[tuple[str, str]]:
@@ -64,9 +87,17 @@ def ordinal_anchors(question: str) -> list[tuple[str, str]]:
 
 
 def _ordinal_present(ordinal: str, noun: str, text: str) -> bool:
+    """The ordinal before its noun ("the eighth priority"), or the noun numbered ("Priority 8")."""
     for m in re.finditer(rf"\b{re.escape(ordinal)}\b", text):
         after = [stem(w) for w in words(text[m.end() : m.end() + 60])[:5]]
         if noun in after:
+            return True
+    number = _ORDINAL_NUMBER.get(ordinal) or (ordinal[:-2] if ordinal[:-2].isdigit() else None)
+    if number is None:
+        return False
+    for m in re.finditer(rf"\b{re.escape(number)}\b", text):
+        before = [stem(w) for w in words(text[max(0, m.start() - 30) : m.start()])[-2:]]
+        if noun in before:
             return True
     return False
 
@@ -437,14 +468,71 @@ def counted(question: str) -> str | None:
     return head
 
 
+def counted_phrase(question: str) -> list[str]:
+    """The stems of what a "how many" question counts, common words included: "How many
+    adopted children and families went to the fun day?" counts ["adopt", "children", "famili"]
+    (empty when the question is not "how many" or names nothing after it)."""
+    m = re.search(r"\bhow\s+many\b", question, re.I)
+    if m is None:
+        return []
+    phrase: list[str] = []
+    for w in words(question[m.end() :]):
+        if w.lower() == "and" and phrase:
+            continue  # "children and families": both are counted
+        if _COUNTED_END.match(w):
+            break
+        if phrase and phrase[-1].endswith("s") and (w.endswith("ed") or w in _PAST):
+            break
+        phrase.append(w)
+        if len(phrase) == 5:
+            break
+    return [stem(w.lower()) for w in phrase if len(w) > 2]
+
+
+_NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+
+
+def counts(sentence: str, phrase: list[str], before: int = 3, after: int = 5) -> bool:
+    """A number in the sentence (not a date, clause or age) counts the thing asked about: a word
+    of `phrase` just before it ("families: 4") or in the words after it up to a stop word,
+    where a capitalised word counts only as the last ("attended by 4 families", "1 Special
+    Guardianship Order (SGO) was"), so that "Two 'Family Fun' days" counts days, and "27% of
+    those" nothing asked."""
+    rest = re.sub(r"\([^()]*\)", " ", _NOT_A_COUNT.sub(" , ", sentence))
+    tokens = re.findall(r"\d[\d,]*(?:\.\d+)?%?|[A-Za-z][A-Za-z'’-]*|[.;:,]", rest)
+    wanted = set(phrase)
+
+    def said(word: str) -> bool:
+        return _says(stem(word.lower()), wanted) or any(_says(t, {stem(word.lower())}) for t in wanted)
+
+    for i, token in enumerate(tokens):
+        if not (_NUMBER_TOKEN.fullmatch(token) or _COUNT_WORD.fullmatch(token)):
+            continue
+        if any(w[:1].isalpha() and w[:1].islower() and said(w) for w in tokens[max(0, i - before) : i]):
+            return True
+        run: list[str] = []
+        for w in tokens[i + 1 : i + 1 + after]:
+            if not w[:1].isalpha() or _COUNTED_END.match(w):
+                break
+            run.append(w)
+        if any(said(w) for j, w in enumerate(run) if w[:1].islower() or j == len(run) - 1):
+            return True
+    return False
+
+
 def kind_sentences(question: str, draft: str, cited: list[Hit]) -> list[tuple[str, list[Hit]]] | None:
     """The answer's sentences that give the kind of thing the question asks for (None: the
-    question asks for nothing this step can check)."""
+    question asks for nothing this step can check). For "how many", a number must count the
+    thing asked about (see `counts`)."""
     ask = asked(question)
     if ask is None:
         return None
     test = has_count if ask.kind in ("a number", "a figure") else ask.test
-    return [(s, hits) for s, hits in sentences_of(draft, cited) if test(s)]
+    given = [(s, hits) for s, hits in sentences_of(draft, cited) if test(s)]
+    phrase = counted_phrase(question) if ask.kind == "a number" else []
+    if phrase:
+        given = [(s, hits) for s, hits in given if counts(s, phrase)]
+    return given
 
 
 _FINANCIAL = re.compile(r"\b(?:19|20)\d\d\s*[-/–]\s*(?:19|20)?\d\d\b")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag_council.answer.base import NO_ANSWER, GenerationResult, Generator
-from rag_council.answer.decide import anchors_decline, missing_anchors
+from rag_council.answer.decide import anchors_decline, counted_phrase, counts, missing_anchors
 from rag_council.embedding import Embedder
 from rag_council.ingest.injection import flagged  # instructions in documents are never answers
 from rag_council.settings import AnswerSettings
@@ -50,6 +50,17 @@ _DANGLING_END = re.compile(
 _CAPS_PREFIX = re.compile(
     r"^\s*(?:\d{1,3}[.)]?\s+)?(?:[A-Z0-9][A-Z0-9'’&/,()-]*\s+){1,12}?(?=[A-Z][a-z])"
     r"|^\s*#+\s*[^\n]*\n\s*"
+)
+
+
+# A report's paragraph number before its sentence ("16 The draft strategy was circulated ...",
+# "2.1 As part of ..."): a dotted number before a capital, or a bare one before a word that
+# starts sentences (not "2 Special Guardianship Orders were granted", which is a count).
+_PARA_NUMBER = re.compile(
+    r"^\s*(?:[-–•*]\s+)?(?:\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+(?=[A-Z])"
+    r"|\d{1,3}\.?\s+(?=(?:The|This|That|These|Those|A|An|As|At|In|On|For|From|It|Its|We|Our|There|"
+    r"Where|When|If|Following|During|Since|Of|To|With|By|All|Each|Every|Any|Some|Further|However|"
+    r"Currently|Overall|Once|Although|While|Whilst|Work|Both|Children|Families)\b))"
 )
 
 
@@ -205,6 +216,7 @@ class ExtractiveGenerator(Generator):
     name = "extractive"
     description = "the passages' own sentences, no LLM (the offline default)"
     incremental = False  # the whole answer at once
+    quotes = True
 
     def __init__(self, embedder: Embedder, settings: AnswerSettings, weights: Weights | None = None) -> None:
         self.embedder = embedder
@@ -219,6 +231,8 @@ class ExtractiveGenerator(Generator):
             for a, b in sentence_spans(hit.chunk.text):
                 a += _heading_prefix(hit.chunk.text[a:b])
                 a += _heading_line(hit.chunk.text[a:b])
+                if m := _PARA_NUMBER.match(hit.chunk.text[a:b]):
+                    a += m.end()
                 text = hit.chunk.text[a:b]
                 if (
                     len(words(text)) >= 4
@@ -253,7 +267,16 @@ class ExtractiveGenerator(Generator):
         kinds = asked_kinds(question)
         subject = {t for t in terms if not t[:1].isdigit()}
         count = counted(question)
-        holds = [[_gives(k, t, subject, count if k is _FIGURE else set()) for k in kinds] for t in texts]
+        # "how many X": a number of X itself, as the decision reads it (decide.counts), not a
+        # number near the words of X ("the six priorities" of a carers strategy are no carers)
+        phrase = counted_phrase(question)
+
+        def gives(kind: re.Pattern[str], text: str) -> bool:
+            if kind is _FIGURE and phrase:
+                return counts(text, phrase)
+            return _gives(kind, text, subject, count if kind is _FIGURE else set())
+
+        holds = [[gives(k, t) for k in kinds] for t in texts]
         best_hit = max(h.score for h in passages) or 1.0
         scored: list[tuple[float, int, int, int, int, float]] = []
         asks_about_questions = re.search(

@@ -54,9 +54,20 @@ _END = (
     r"(?=\s+(?:for|in|of|on|at|from|to|by|paid|received|since|during|per|given|was|is|were|are|been|"
     r"when|after|before|last|this|that|now|each|every|across|between|as)\b|\s*[?,.;]|\s*$)"
 )
+_MONEY_NOUNS = (
+    r"(?:budget|budgets|cost|costs|spend|spending|overspend|underspend|funding|grant|allowance|"
+    r"allowances|fee|fees|price|value|salary|savings|income|payment|contribution|contributions|charge|charges)"
+)
 _WHAT_AMOUNT = re.compile(
-    _WHAT_THE + r"(?:budget|budgets|cost|costs|spend|spending|overspend|underspend|funding|grant|allowance|"
-    r"allowances|fee|fees|price|value|salary|savings|income|payment)" + _END,
+    _WHAT_THE
+    + _MONEY_NOUNS
+    + _END
+    # "What annual financial contribution did the council agree to pay?"
+    + r"|^\s*what\s+(?:[\w'’/-]+\s+){0,3}?"
+    + _MONEY_NOUNS
+    + r"\s+(?:did|does|do|has|have|had|will|would|was|were|is|are)\b"
+    # ... paid or received (not "what budget did the committee approve?", which asks which)
+    + r"(?=.*\b(?:pay|paid|receive|received|get|got|cost|spend|spent|allocat\w*|award\w*|contribut\w*)\b)",
     re.I,
 )
 _WHAT_FIGURE = re.compile(

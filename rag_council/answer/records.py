@@ -35,6 +35,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:review date|due (?:for|to be) review|reviewed|still (?:current|in force|valid)|"
             r"up to date|expire|who agreed|agreed by|who approved it|version|who (?:wrote|wrote|authored)|"
+            r"signed (?:it )?off|sign(?:s|ed)? off|endorsed by|who endorsed|"
             r"author|operational from|in force)\b",
             re.I,
         ),
@@ -403,7 +404,43 @@ def _sort_latest(records: list[Record]) -> list[Record]:
     return sorted(records, key=lambda r: r.date or "", reverse=True)
 
 
-def _attendance_facts(intents: list[str], records: list[Record], chosen: list[Record]) -> list[_Fact]:
+# "Who from the NHS attended ...?", "Which officers from the improvement service attended ...?":
+# the question asks about those in attendance (officers, partners), not the members present.
+_OFFICERS = re.compile(r"\b(?:officers?|staff|in attendance|who else|partners?|from (?:the )?\w+)\b", re.I)
+_ATTENDANCE_WORDS = frozenset(
+    content_terms(
+        "who which attended attend attendance present there meeting committee scrutiny cabinet council "
+        "councils person remotely online officer officers staff members member else from partner partners"
+    )
+)
+
+
+def _in_attendance(question: str, record: Record) -> list[Span]:
+    """Those in attendance the question asks about: the ones whose line names what it names
+    ("NHS", "improvement service"), or all of them when it asks for officers in general; []
+    when it asks about members."""
+    if not _OFFICERS.search(question):
+        return []
+    spans = record.fields.get("in_attendance", []) + record.fields.get("remote", [])
+    months = {m.lower() for m in MONTHS}
+    terms = {
+        t
+        for t in content_terms(question)
+        if t not in _ATTENDANCE_WORDS
+        and t not in months
+        and not t[:1].isdigit()
+        and len(t) > 2
+        and t not in content_terms(record.committee)
+    }
+    named = [s for s in spans if terms & set(content_terms(s.text))]
+    if named:
+        return named
+    return spans if re.search(r"\bofficers?\b|\bstaff\b|\bin attendance\b", question, re.I) else []
+
+
+def _attendance_facts(
+    intents: list[str], records: list[Record], chosen: list[Record], question: str = ""
+) -> list[_Fact]:
     facts: list[_Fact] = []
     for r in chosen:
         where, base = _where(records, r)
@@ -428,6 +465,13 @@ def _attendance_facts(intents: list[str], records: list[Record], chosen: list[Re
                         _Fact(f"The minutes of {where} record: “{_q(_trim(s))}”.", [*base, (_trim(s), r)])
                     )
             elif intent == "attendance":
+                others = _in_attendance(question, r)
+                if others:
+                    names = "; ".join(" ".join(s.text.split()) for s in others[:12])
+                    facts.append(
+                        _Fact(f"In attendance at {where}: {names}.", [*base, *((s, r) for s in others[:12])])
+                    )
+                    continue
                 present = r.fields.get("members_present", [])
                 if present:
                     names = ", ".join(_person(s) for s in present[:12])
@@ -563,7 +607,7 @@ def _document_facts(
         wanted = []
         if re.search(r"review|current|in force|valid|up to date|expire", lowered):
             wanted += ["review_date", "version"]
-        if re.search(r"agreed|approved", lowered):
+        if re.search(r"agreed|approved|signed|sign off|endorsed", lowered):
             wanted.append("agreed_by")
         if re.search(r"version|current", lowered):
             wanted.append("version")
@@ -704,7 +748,7 @@ def _choose(asked: _Asked, records: list[Record], question: str) -> tuple[list[_
             return [], []
         chosen = [r for r in records if r.kind == "attendance" and where(r)]
         chosen = _sort_latest(chosen)[:3]
-        return _attendance_facts(intents, records, chosen), chosen
+        return _attendance_facts(intents, records, chosen, question), chosen
     if asked.intent == "question":
         questions = [r for r in records if r.kind == "question" and where(r)]
         if re.search(r"\bsupplementary\b", question, re.I):

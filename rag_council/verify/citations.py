@@ -108,6 +108,8 @@ def render(claims: list[Claim]) -> str:
         if paragraphs and claim.markers == last:
             joiner = " " if ends_sentence(paragraphs[-1].rsplit(" [", 1)[0]) else "\n"
             paragraphs[-1] += joiner + sentence
+        elif paragraphs and _MARKERS.sub("", paragraphs[-1]).rstrip().endswith(":"):
+            paragraphs[-1] += "\n" + sentence  # what a lead-in ("At the ... meeting of ...:") introduces
         else:
             paragraphs.append(sentence)
         last = claim.markers

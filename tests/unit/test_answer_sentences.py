@@ -141,3 +141,13 @@ def test_novelty_covers_each_part_of_a_two_part_question():
     )
     assert "September 2024" not in plain  # the same budget sentence twice, nothing on the review
     assert "September 2024" in text and "fostering budget for the year" in text
+
+
+def test_a_paragraph_number_is_not_part_of_the_sentence():
+    from rag_council.answer.extractive import _PARA_NUMBER
+
+    assert _PARA_NUMBER.match("16 The draft strategy was circulated widely").end() == 3
+    assert _PARA_NUMBER.match("- 18 The adoption service annual report was discussed").end() == 5
+    assert _PARA_NUMBER.match("1.2.4 Families were identified by the Commissioner").end() == 6
+    assert _PARA_NUMBER.match("2 Special Guardianship Orders were granted") is None  # a count
+    assert _PARA_NUMBER.match("92 children live with in-house foster carers") is None

@@ -159,3 +159,44 @@ def test_any_record_field_can_be_cited_like_a_chunk(engine):
     doc = engine.index.document(span.doc_id)
     assert doc.source_text[citation.chunk.source_start : citation.chunk.source_end] == "September 2024"
     assert citation.to_json()["label"] and citation.to_json()["document"] == strategy.document
+
+
+def test_officers_from_a_named_body_come_from_those_in_attendance(engine):
+    answer = _ask(
+        engine,
+        "Who from the NHS attended the 23 January 2024 scrutiny meeting in person, "
+        "and who was there as democratic services officer?",
+    )
+    assert answer.text.startswith("In attendance at the Children and Young People Scrutiny Committee")
+    assert "Heather Manning" in answer.text and "Ben Baugh" in answer.text
+    assert "Councillor Clare Davies" not in answer.text  # the members present were not asked for
+
+
+def test_signed_off_asks_who_agreed_the_document(engine):
+    answer = _ask(engine, "Which groups signed off the Permanency Strategy?")
+    assert "Practitioner Reference Group" in answer.text and "DLT" in answer.text
+
+
+def test_a_quoted_answer_from_minutes_names_its_meeting_cited_to_the_minutes_header(engine):
+    answer = engine.ask("Has anyone asked for a task and finish group on children's services costs?")
+    assert not answer.abstained, answer.notice
+    first, _, rest = answer.text.partition("\n")
+    assert first.startswith(
+        "At the Children and Young People Scrutiny Committee meeting of 14 November 2023:"
+    )
+    assert "task and finish group" in rest
+    lead = answer.claims[0]
+    assert lead.supported and lead.markers
+    cited = next(c for c in answer.citations if c.marker == lead.markers[0])
+    assert cited.quote.startswith("Minutes of the meeting of Children and Young People Scrutiny Committee")
+    # the lead-in is added after the decision to answer; the checked sentences all stand
+    assert all(c.supported for c in answer.claims)
+
+
+def test_lead_ins_can_be_turned_off(engine):
+    settings = engine.settings.model_copy(
+        update={"answer": engine.settings.answer.model_copy(update={"lead_ins": False})}
+    )
+    plain = Engine(settings, engine.index, engine.retriever, engine.generator)
+    answer = plain.ask("Has anyone asked for a task and finish group on children's services costs?")
+    assert not answer.text.startswith("At the ")
