@@ -39,10 +39,10 @@ CLOSEST = "the passages closest to your question"
 
 # --- anchors -------------------------------------------------------------------------------
 
-_ORDINALS = (
-    "second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-    r"2nd|3rd|[4-9]th|1[0-2]th"
+_ORDINAL_WORDS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()  # noqa: SIM905
 )
+_ORDINALS = "|".join(_ORDINAL_WORDS[1:]) + r"|2nd|3rd|[4-9]th|1[0-2]th"
 _ORDINAL = re.compile(rf"\b({_ORDINALS})\b", re.I)
 _ORDINAL_NOUNS = re.compile(
     r"^(?:visits?|meetings?|inspections?|reviews?|reports?|item|round|year|time|session|"
@@ -52,26 +52,7 @@ _ORDINAL_NOUNS = re.compile(
     r"actions?|steps?|themes?|goals?|commitments?|pillars?|areas?)$",
     re.I,
 )
-_ORDINAL_NUMBER = {
-    word: str(n)
-    for n, word in enumerate(
-        [
-            "first",
-            "second",
-            "third",
-            "fourth",
-            "fifth",
-            "sixth",
-            "seventh",
-            "eighth",
-            "ninth",
-            "tenth",
-            "eleventh",
-            "twelfth",
-        ],
-        start=1,
-    )
-}
+_ORDINAL_NUMBER = {word: str(n) for n, word in enumerate(_ORDINAL_WORDS, start=1)}
 
 
 def ordinal_anchors(question: str) -> list[tuple[str, str]]:
@@ -445,21 +426,32 @@ _PAST = frozenset(
 )
 
 
+def _how_many_words(question: str, *, through_and: bool = False, limit: int = 0) -> list[str]:
+    """The words after "how many" up to the end of the thing counted (a little word, or a verb
+    after a plural: "How many social workers left ..."); with `through_and`, "children and
+    families" is one thing; at most `limit` words (0: no limit)."""
+    m = re.search(r"\bhow\s+many\b", question, re.I)
+    if m is None:
+        return []
+    phrase: list[str] = []
+    for w in words(question[m.end() :]):
+        if through_and and w.lower() == "and" and phrase:
+            continue
+        if _COUNTED_END.match(w):
+            break
+        if phrase and phrase[-1].endswith("s") and (w.endswith("ed") or w in _PAST):
+            break
+        phrase.append(w)
+        if len(phrase) == limit:
+            break
+    return phrase
+
+
 def counted(question: str) -> str | None:
     """The thing a "how many" question counts, by its head word, when it is a specific one:
     "How many complaints about ... did the council receive" counts complaints; "How many
     children were adopted" counts children, a word every question here uses (None)."""
-    m = re.search(r"\bhow\s+many\b", question, re.I)
-    if m is None:
-        return None
-    phrase: list[str] = []
-    for w in words(question[m.end() :]):
-        if _COUNTED_END.match(w):
-            break
-        # "How many social workers left ...": a verb after a plural ends the thing counted
-        if phrase and phrase[-1].endswith("s") and (w.endswith("ed") or w in _PAST):
-            break
-        phrase.append(w)
+    phrase = _how_many_words(question)
     if not phrase:
         return None
     head = stem(phrase[-1])
@@ -472,20 +464,7 @@ def counted_phrase(question: str) -> list[str]:
     """The stems of what a "how many" question counts, common words included: "How many
     adopted children and families went to the fun day?" counts ["adopt", "children", "famili"]
     (empty when the question is not "how many" or names nothing after it)."""
-    m = re.search(r"\bhow\s+many\b", question, re.I)
-    if m is None:
-        return []
-    phrase: list[str] = []
-    for w in words(question[m.end() :]):
-        if w.lower() == "and" and phrase:
-            continue  # "children and families": both are counted
-        if _COUNTED_END.match(w):
-            break
-        if phrase and phrase[-1].endswith("s") and (w.endswith("ed") or w in _PAST):
-            break
-        phrase.append(w)
-        if len(phrase) == 5:
-            break
+    phrase = _how_many_words(question, through_and=True, limit=5)  # "children and families": both
     return [stem(w.lower()) for w in phrase if len(w) > 2]
 
 
@@ -499,7 +478,7 @@ def counts(sentence: str, phrase: list[str], before: int = 3, after: int = 5) ->
     Guardianship Order (SGO) was"), so that "Two 'Family Fun' days" counts days, and "27% of
     those" nothing asked."""
     rest = re.sub(r"\([^()]*\)", " ", _NOT_A_COUNT.sub(" , ", sentence))
-    tokens = re.findall(r"\d[\d,]*(?:\.\d+)?%?|[A-Za-z][A-Za-z'’-]*|[.;:,]", rest)
+    tokens = re.findall(_NUMBER_TOKEN.pattern + r"|[A-Za-z][A-Za-z'’-]*|[.;:,]", rest)
     wanted = set(phrase)
 
     def said(word: str) -> bool:

@@ -12,8 +12,8 @@ cited to those header spans, so that the checker verifies it like any other sent
 Minutes say "At the Cabinet meeting of 22 June 2017:" (their header names the meeting); the
 papers of an agenda pack (reports, appendices, public questions) say "Cabinet, 20 July 2017:"
 (the pack's cover names the committee and the date, and the citation says which paper).
-Draft minutes (printed in a later pack for approval) say so. A paragraph whose meeting has no record, or that repeats the
-meeting of the paragraph before it, gets no lead-in.
+Draft minutes (printed in a later pack for approval) say so. A paragraph whose meeting has no
+record, or that repeats the meeting of the paragraph before it, gets no lead-in.
 
 The lead-in is added after the decision to answer (rag_council.answer.decide), so the dates it
 names never count as the date a question asks for."""
@@ -24,10 +24,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rag_council.answer.records import _Passages, _tight
+from rag_council.answer.records import _Passages, meeting_spans
 from rag_council.index.records import records_of
 from rag_council.text.dates import format_date
-from rag_council.types import Answer, Citation, Hit, Record
+from rag_council.types import Answer, Citation, Hit, Record, Span
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -45,19 +45,19 @@ class LeadIns:
     added: int
 
 
-def lead_in(record: Record, doc_type: str) -> tuple[str, list[Any]] | None:
+def lead_in(record: Record, doc_type: str) -> tuple[str, list[Span]] | None:
     """'At the Cabinet meeting of 22 June 2017' and the spans it stands on (the committee and
     the date as the meeting's header writes them), or None when the record lacks either."""
-    committee, date = record.first("committee"), record.first("date")
-    if committee is None or date is None or not record.date:
+    spans = meeting_spans(record)
+    committee = record.first("committee")
+    if spans is None or committee is None or not record.date:
         return None
     words = {"committee": " ".join(committee.text.split()), "date": format_date(record.date)}
     minutes = doc_type == "minutes" and record.first("header") is not None
     phrase = (_MINUTES if minutes else _PAPERS).format(**words)
     if minutes and record.notes.get("status") == "draft":
         phrase += " (draft minutes)"
-    header = record.first("header") or committee
-    return phrase, [header, _tight(date)]
+    return phrase, spans
 
 
 def with_lead_ins(index: Any, answer: Answer) -> LeadIns | None:

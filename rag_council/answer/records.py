@@ -386,13 +386,22 @@ def _where(records: list[Record], record: Record) -> tuple[str, list[tuple[Span,
         (r for r in records if r.kind == "meeting" and r.doc_id == record.doc_id and r.date == record.date),
         None,
     )
-    committee = meeting.first("committee") if meeting else None
-    date = meeting.first("date") if meeting else None
-    if meeting is None or committee is None or date is None:
+    spans = meeting_spans(meeting) if meeting else None
+    if meeting is None or spans is None:
         return _meeting_phrase(record), []
+    committee, date = meeting.first("committee"), meeting.first("date")
+    assert committee is not None and date is not None  # meeting_spans found both
     phrase = f"the {' '.join(committee.text.split())} meeting of {' '.join(date.text.split())}"
-    header = meeting.first("header") or committee
-    return phrase, [(header, meeting), (_tight(date), meeting)]
+    return phrase, [(span, meeting) for span in spans]
+
+
+def meeting_spans(meeting: Record) -> list[Span] | None:
+    """The spans that name a meeting: the minutes' header (or the committee, in an agenda pack's
+    cover) and the date as written; None when the record lacks the committee or the date."""
+    committee, date = meeting.first("committee"), meeting.first("date")
+    if committee is None or date is None:
+        return None
+    return [meeting.first("header") or committee, _tight(date)]
 
 
 def _meeting_phrase(record: Record) -> str:
@@ -423,6 +432,7 @@ def _in_attendance(question: str, record: Record) -> list[Span]:
         return []
     spans = record.fields.get("in_attendance", []) + record.fields.get("remote", [])
     months = {m.lower() for m in MONTHS}
+    committee = set(content_terms(record.committee))
     terms = {
         t
         for t in content_terms(question)
@@ -430,7 +440,7 @@ def _in_attendance(question: str, record: Record) -> list[Span]:
         and t not in months
         and not t[:1].isdigit()
         and len(t) > 2
-        and t not in content_terms(record.committee)
+        and t not in committee
     }
     named = [s for s in spans if terms & set(content_terms(s.text))]
     if named:
