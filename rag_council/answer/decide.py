@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from rag_council.answer.base import NO_ANSWER
 from rag_council.answer.kind import asked_kind
 from rag_council.text import STOPWORDS, anchor_present, content_terms, question_anchors, stem, words
+from rag_council.text.dates import DATE_PHRASE, MONTH_NAMES
 from rag_council.types import Hit
 
 CLOSEST = "the passages closest to your question"
@@ -96,7 +97,22 @@ def missing_anchors(question: str, passages: list[Hit]) -> list[str]:
         # "How did X in 2016 compare with 2023?": the passages of one of its years answer part
         # of it; only a question none of whose years the passages name is declined for them
         missing = [a for a in missing if a not in years]
-    for ordinal, noun in ordinal_anchors(question):
+    ordinals = ordinal_anchors(question)
+    if ordinals and years:
+        # "the eighth priority of the 2022-2024 strategy": the ordinal in a passage of a year the
+        # question names, not in another year's document ("Priority 8" of the 2017 strategy)
+        of_years = [
+            text
+            for h in passages
+            if any(
+                anchor_present(
+                    y, text := f"{h.chunk.text} {h.chunk.label} {h.chunk.meta.get('date', '')}".lower()
+                )
+                for y in years
+            )
+        ]
+        haystack = " ".join(of_years)
+    for ordinal, noun in ordinals:
         if not _ordinal_present(ordinal, noun, haystack):
             missing.append(ordinal)
     return missing
@@ -220,7 +236,10 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
         re.compile(
             r"^\s*(?:which|what)\s+(?:councillor|councillors|officer|officers|member|members|person|"
             r"people|director|manager|chair)\b|^\s*who\s+(?:replaced|succeeded|became|was appointed|"
-            r"took over|chaired|chairs|is the|was the|signed|wrote|proposed|seconded)\b",
+            r"took over|chaired|chairs|is the|was the|signed|wrote|proposed|seconded)\b"
+            # "Who has been named as the police's representative?", "Who was elected chair?"
+            r"|^\s*who\s+(?:has|have|had|was|were|is|are|will)\s+(?:been\s+|be\s+|now\s+)?(?:named|appointed|"
+            r"nominated|elected|selected|chosen|identified|recruited|designated)\b",
             re.I,
         ),
         "a person",
@@ -247,8 +266,55 @@ _DAY = re.compile(
 )
 
 
+# Contact details: asked for by name, answered only by the thing itself
+_CONTACTS: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
+    (
+        re.compile(
+            r"\b(?:e-?mail|email)\s+(?:address|contact)\b|^\s*what\s+is\s+(?:the\s+)?\w*\s*e-?mail\b", re.I
+        ),
+        "an email address",
+        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    ),
+    (
+        re.compile(r"\b(?:tele)?phone\s+(?:number|line)\b|\bcontact\s+number\b|\bhelpline\s+number\b", re.I),
+        "a telephone number",
+        re.compile(r"(?<!\d)(?:\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
+    ),
+    (
+        re.compile(r"\b(?:web\s*site|web\s+address|web\s*page|url|link)\b", re.I),
+        "a web address",
+        re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|co|ac|nhs)\.uk\b", re.I),
+    ),
+]
+# "What time did the meeting start / finish?": a time of day; an ending asks for the ending's
+_TIME_ASKED = re.compile(
+    r"^\s*(?:at\s+)?what\s+time\b|^\s*when\s+did\b.*\b(?:finish|end|close|conclude)\b", re.I
+)
+_TIME = re.compile(
+    r"\b\d{1,2}(?:[.:]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[.:]\d\d\b|\bnoon\b|\bmidday\b", re.I
+)
+_ENDING_ASKED = re.compile(r"\b(?:finish\w*|end|ended|ends|clos\w*|conclu\w*)\b", re.I)
+_ENDING = re.compile(r"\b(?:finish\w*|ended|closed?|conclu\w*|terminat\w*)\b", re.I)
+
+
+def _time_test(ending: bool) -> Callable[[str], bool]:
+    def test(text: str) -> bool:
+        if ending:  # the time must be the ending's: "The meeting ended at 4.15 pm"
+            return any(_ENDING.search(s) and _TIME.search(s) for s in re.split(r"(?<=[.;!?])\s+|\n+", text))
+        return _TIME.search(text) is not None
+
+    return test
+
+
 def asked(question: str) -> Ask | None:
     """What the question asks for (None: nothing this step can check)."""
+    for opening, kind, pattern in _CONTACTS:
+        if opening.search(question) and re.match(
+            r"\s*(?:what|which|where|is there|does|do|can)\b", question, re.I
+        ):
+            return Ask(kind, _has(pattern))
+    if _TIME_ASKED.search(question):
+        return Ask("a time", _time_test(_ENDING_ASKED.search(question) is not None))
     if _RATING_ASKED.search(question):
         return Ask("a rating", _has(_RATING))
     if _DAY_ASKED.search(question):
@@ -611,23 +677,42 @@ def _body_of(body: str, hit: Hit) -> bool:
     return wanted <= {stem(w) for w in words(committee)}
 
 
-def decision_features(question: str, given: list[tuple[str, list[Hit]]]) -> dict[str, bool]:
+_WHAT_DECIDED = re.compile(
+    r"^\s*what\s+(?:did|has|have|had)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,5}?(?:decide|resolve|agree)\b", re.I
+)
+
+
+def _states_decision(sentence: str) -> bool:
+    """The sentence states a decision, not a recommendation put to one."""
+    return _DECISION.search(sentence) is not None and not (
+        re.search(r"recommend", sentence, re.I) and not re.search(r"resolved", sentence, re.I)
+    )
+
+
+def decision_features(
+    question: str, given: list[tuple[str, list[Hit]]], records: bool = False
+) -> dict[str, bool]:
     """For a question about a body's decision: whether none of the answer's sentences cites the
     papers of that body ("body_missing"), and, for a yes/no question, whether none states a
     decision rather than a recommendation ("no_decision")."""
     found = decider(question)
+    if found is None and given and not records and _WHAT_DECIDED.search(question):
+        # "What did the committee decide at its March meeting?": no body to check, but the
+        # answer must come from a record of decisions (minutes), not from a report's
+        # recommendations put to the meeting
+        minuted = any(
+            h.chunk.meta.get("doc_type") == "minutes" or h.chunk.meta.get("decision")
+            for _, hits in given
+            for h in hits
+        )
+        return {"body_missing": False, "no_decision": not minuted}
     if found is None or not given:
         return {"body_missing": False, "no_decision": False}
     body, yes_no = found
     of_body = [
         (s, hits) for s, hits in given if any(_body_of(body, h) for h in hits) or _names_decision_by(body, s)
     ]
-    decided = [
-        s
-        for s, _ in of_body
-        if _DECISION.search(s)
-        and not (re.search(r"recommend", s, re.I) and not re.search(r"resolved", s, re.I))
-    ]
+    decided = [s for s, _ in of_body if _states_decision(s)]
     negative = _NEGATIVE.get(_decider_verb(question))
     if negative:  # "Why did Cabinet defer ...": the sentences must say it deferred
         decided = [s for s, _ in of_body if re.search(negative, s, re.I)]
@@ -849,9 +934,12 @@ def features(
             if figure and given and not any(_of_year(y, s, h, period_forms(question, y)) for s, h in given)
         ],
         "missing_kind": "" if given is None or given else ask.kind if ask else "",
+        "figure_numbers_missing": figure_numbers_missing(question, [s for s, _ in given or []], with_before)
+        if figure
+        else [],
         "kind_coverage": kind_cov,
         "kind_coverage_before": kind_cov_before,
-        **decision_features(question, sentences_of(draft, numbered)),
+        **decision_features(question, sentences_of(draft, numbered), records),
         # a "how many" question's counted thing ("complaints") in none of the sentences giving a number
         "counted_missing": bool(
             (head := counted(question))
@@ -866,6 +954,20 @@ def features(
 
 
 _FIGURES = ("a number", "a figure", "an amount", "a percentage", "a rating")
+
+
+def figure_numbers_missing(question: str, given: list[str], with_before: list[str]) -> list[str]:
+    """The numbers a question asking for a figure names (not its years, not the days of its
+    dates) that none of the answer's figure sentences (alone or with the sentence before) gives:
+    "the allowance for a 16-year-old" is not answered by the most common allowance."""
+    if not given:
+        return []
+    plain = DATE_PHRASE.sub(
+        " ", re.sub(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?={MONTH_NAMES})", " ", question, flags=re.I)
+    )
+    numbers = [a for a in question_anchors(plain) if a[0].isdigit() and not re.fullmatch(r"(?:19|20)\d\d", a)]
+    said = " ".join(given + with_before).lower()
+    return [n for n in numbers if not anchor_present(n, said)]
 
 
 def _one_per_range(question: str, years: list[str]) -> list[str]:
@@ -942,6 +1044,9 @@ def decide_from(feats: Mapping[str, object], params: Params = DEFAULT, *, rules:
         kind = str(feats["missing_kind"])
         what = kind.split(" ", 1)[-1]
         return Decision(False, f"{CLOSEST} do not give the {what} asked for", score, nums)
+    if rules and feats.get("figure_numbers_missing"):
+        names = ", ".join(f"“{m}”" for m in feats["figure_numbers_missing"])  # type: ignore[union-attr]
+        return Decision(False, f"{CLOSEST} give figures, but not for {names}", score, nums)
     years_off = feats.get("figure_not_of_year") if params.sentence_years else feats.get("figure_without_year")
     if rules and params.cited_years and years_off:
         names = ", ".join(f"“{m}”" for m in years_off)  # type: ignore[union-attr]

@@ -124,6 +124,12 @@ class _Asked:
     names: list[str] = field(default_factory=list)  # capitalised words of the question
 
 
+# "What did scrutiny resolve about its work programme, and which topics were added?": when no
+# resolution matches the whole question, the first question is matched alone, and the answer
+# gives what the records resolved on it
+_FOLLOW_ON = re.compile(r",?\s+and\s+(?:which|what|how|who|whom|when|why|where|whether)\b[^?]*\?\s*$", re.I)
+
+
 def read_question(question: str, committees: set[str]) -> _Asked | None:
     intent = next((name for name, pattern in _INTENTS if pattern.search(question)), None)
     if intent is None:
@@ -415,7 +421,11 @@ def _sort_latest(records: list[Record]) -> list[Record]:
 
 # "Who from the NHS attended ...?", "Which officers from the improvement service attended ...?":
 # the question asks about those in attendance (officers, partners), not the members present.
-_OFFICERS = re.compile(r"\b(?:officers?|staff|in attendance|who else|partners?|from (?:the )?\w+)\b", re.I)
+_OFFICERS = re.compile(
+    r"\b(?:officers?|staff|in attendance|who else|partners?|from (?:the )?\w+|clinicians?|doctors?|"
+    r"professionals?|representatives?|advis[eo]rs?|nhs|police|health)\b",
+    re.I,
+)
 _ATTENDANCE_WORDS = frozenset(
     content_terms(
         "who which attended attend attendance present there meeting committee scrutiny cabinet council "
@@ -442,7 +452,13 @@ def _in_attendance(question: str, record: Record) -> list[Span]:
         and len(t) > 2
         and t not in committee
     }
-    named = [s for s in spans if terms & set(content_terms(s.text))]
+    said = [set(content_terms(s.text)) for s in spans]
+    # the words the question shares with a few lines, not with many ("Herefordshire Council"):
+    # "the improvement service" picks the improvement posts, not every "Service Director";
+    # "who from the NHS ... and who as democratic services officer" picks one line for each
+    df = {t: n for t in terms if 0 < (n := sum(t in w for w in said)) < len(spans)}
+    rare = {t for t, n in df.items() if n <= max(min(df.values()), len(spans) / 4)} if df else set()
+    named = [s for s, w in zip(spans, said, strict=True) if rare & w]
     if named:
         return named
     return spans if re.search(r"\bofficers?\b|\bstaff\b|\bin attendance\b", question, re.I) else []
@@ -900,6 +916,12 @@ def answer_from_records(index: Any, question: str, filters: Filters | None = Non
     if asked is None:
         return None
     facts, chosen = _choose(asked, records, question)
+    if not facts and asked.intent == "decision" and _FOLLOW_ON.search(question):
+        first = _FOLLOW_ON.sub("?", question)
+        again = read_question(first, {r.committee for r in records if r.committee})
+        if again is not None and again.intent == "decision":
+            asked = again
+            facts, chosen = _choose(asked, records, first)
     if not facts:
         return None
     facts = facts[:MAX_FACTS]

@@ -324,6 +324,7 @@ class _Extractor:
         role = "members_present"
         by_line = False  # a table flattened to one person a line (the label says 'present in person')
         entries: list[tuple[str, int, int]] = []  # (role, start, end)
+        rows: set[int] = set()  # the starts of whole table rows kept for those in attendance
         for a, b, line in _Lines(self.text, start, end):
             stripped = line.strip()
             if stripped.startswith("Note:"):
@@ -353,6 +354,12 @@ class _Extractor:
                 a = body_start
             if "\t" in line:  # a table row: name, role, organisation
                 cell_end = self.text.index("\t", a) if "\t" in self.text[a:b] else b
+                if role in ("in_attendance", "remote"):
+                    # those in attendance are known by their post: the whole row ("Gail Hancock
+                    # Service Director Improvement Herefordshire Council"), as the lines of
+                    # other minutes give it
+                    rows.add(a)  # its name (the first cell) is read for chair and substitute
+                    cell_end = len(self.text[:b].rstrip(" \t"))
                 entries.append((role, a, cell_end))
                 continue
             for x, y in _split_names(self.text, a, b):
@@ -377,7 +384,7 @@ class _Extractor:
             s = self.span(a, b)
             if not s.text or len(s.text) < 3:
                 continue
-            name = s.text
+            name = s.text.split("\t", 1)[0] if a in rows else s.text
             if re.match(r"^Councillors?\s*$", name):
                 continue
             if _VICE.search(name):

@@ -410,3 +410,77 @@ def test_a_contribution_to_pay_asks_for_an_amount():
     q = "What annual financial contribution did the council agree to pay the agency?"
     assert missing_kind(q, "We expect a funding formula to determine our contribution. [1]") == "an amount"
     assert missing_kind(q, "The contribution is £120k a year. [1]") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        (
+            "What is the email address for the advice team?",
+            "The team has a direct telephone line. [1]",
+            "an email address",
+        ),
+        ("What is the email address for the advice team?", "Write to chat@herefordshire.gov.uk. [1]", None),
+        ("What is the phone number of the hub?", "The hub is open from 9am. [1]", "a telephone number"),
+        ("What is the phone number of the hub?", "Call the hub on 01432 260800. [1]", None),
+        ("Which website holds the agenda?", "The agenda is published online. [1]", "a web address"),
+        ("Which website holds the agenda?", "See www.herefordshire.gov.uk/meetings. [1]", None),
+        ("What time did the meeting finish?", "The meeting was held on Tuesday at 2.00 pm. [1]", "a time"),
+        ("What time did the meeting finish?", "The meeting ended at 4.15 pm. [1]", None),
+        ("What time did the meeting start?", "The meeting was held on Tuesday at 2.00 pm. [1]", None),
+        (
+            "Who has been named as the police representative on the board?",
+            "A police representative is being identified. [1]",
+            "a person",
+        ),
+        (
+            "Who has been named as the police representative on the board?",
+            "Superintendent Helen Wain will attend the board. [1]",
+            None,
+        ),
+    ],
+)
+def test_contacts_times_and_appointments_ask_for_the_thing_itself(
+    question: str, answer: str, missing: str | None
+) -> None:
+    assert missing_kind(question, answer) == missing
+
+
+def test_an_ordinal_must_be_in_a_passage_of_the_year_asked():
+    q = "What is the eighth priority outcome in the draft strategy 2022-2024?"
+    older = hit("Corporate parenting strategy 2017-2020. Priority 8 – care leavers live happy lives.")
+    draft = hit("Draft corporate parenting strategy 2022-2024: our seven priority outcomes.")
+    assert "eighth" in missing_anchors(q, [older, draft])
+    eighth = hit("Draft corporate parenting strategy 2022-2024. Priority 8 – care leavers.")
+    assert "eighth" not in missing_anchors(q, [older, eighth])
+
+
+def test_a_figure_must_be_the_one_for_the_number_the_question_names():
+    q = "What weekly allowance does the council pay for a 16-year-old?"
+    common = hit("The most common allowance is £219 per week.")
+    feats = features(q, [common], "The most common allowance is £219 per week. [1]")
+    assert feats["figure_numbers_missing"] == ["16"]
+    assert not decide_from(feats).answer
+    aged = hit("For a child aged 16 the allowance is £250 per week.")
+    feats = features(q, [aged], "For a child aged 16 the allowance is £250 per week. [1]")
+    assert feats["figure_numbers_missing"] == []
+    # the day of a date the question names is no such number
+    q2 = "How many children were in care on 31 March 2023?"
+    feats = features(
+        q2, [hit("There were 398 children in care at March 2023.")], "398 children in care at March 2023. [1]"
+    )
+    assert feats["figure_numbers_missing"] == []
+
+
+def test_what_a_meeting_decided_comes_from_its_minutes_not_a_report():
+    def part(text: str, doc_type: str) -> Hit:
+        meta = {"committee": "Scrutiny Committee", "doc_type": doc_type}
+        return Hit(Chunk("c", "d", "m.txt", text, 0, len(text), 0, meta=meta), 0.8, 1)
+
+    q = "What did the committee decide at its 12 March 2024 meeting about the strategy?"
+    report = part("That the committee determine any recommendations it wishes to make.", "agenda")
+    feats = features(q, [report], "That the committee determine any recommendations it wishes to make. [1]")
+    assert feats["no_decision"]
+    minutes = part("The committee agreed to add the strategy to its work programme.", "minutes")
+    feats = features(q, [minutes], "The committee agreed to add the strategy to its work programme. [1]")
+    assert not feats["no_decision"]

@@ -89,6 +89,10 @@ def test_attendance(records):
     july = _one(records["004"], "attendance", date="2023-07-18")
     assert "Rob Williams" in july.value("apologies")
     assert "Peter Hamblin" in july.value("substitutes")
+    # a table row of those in attendance keeps the post: "name, role, organisation"
+    rows = [" ".join(s.text.split()) for s in july.fields["in_attendance"]]
+    assert "Gail Hancock Service Director Improvement Herefordshire Council" in rows
+    assert "chair" not in july.fields  # no chair is named there, whatever the posts say
 
 
 def test_items_keep_the_resolution_verbatim_with_actions_and_the_vote(docs, records):

@@ -172,6 +172,31 @@ def test_officers_from_a_named_body_come_from_those_in_attendance(engine):
     assert "Councillor Clare Davies" not in answer.text  # the members present were not asked for
 
 
+def test_officers_of_a_named_service_are_those_whose_post_names_it(engine):
+    answer = _ask(
+        engine,
+        "Which officers from the council's improvement service attended the scrutiny committee on 18 July 2023?",
+    )
+    assert "Gail Hancock Service Director Improvement" in answer.text
+    assert "Nabeel Chaudhry Interim Senior manager for Improvement" in answer.text
+    # "service" alone is in many posts: not every Service Director attended for improvement
+    assert "Rachel Gillott" not in answer.text and "Simon Cann" not in answer.text
+
+
+def test_clinicians_in_attendance_are_answered_from_those_in_attendance(engine):
+    answer = _ask(engine, "Which NHS trust clinicians attended the November 2023 scrutiny meeting?")
+    assert "Dr Katie Powell" in answer.text and "Sonya Upton" in answer.text
+    assert "Toni Fagan" not in answer.text  # a member present, not in attendance
+
+
+def test_a_resolution_with_a_follow_on_question_is_answered_from_the_records(engine):
+    answer = _ask(
+        engine,
+        "What did scrutiny resolve about its work programme in July 2023, and which topics were added?",
+    )
+    assert "The committee agree the draft work programme" in answer.text
+
+
 def test_signed_off_asks_who_agreed_the_document(engine):
     answer = _ask(engine, "Which groups signed off the Permanency Strategy?")
     assert "Practitioner Reference Group" in answer.text and "DLT" in answer.text
