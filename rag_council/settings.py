@@ -272,8 +272,15 @@ class AnswerSettings(BaseModel):
     )
     verify: Literal["off", "local"] = Field(
         "off",
-        description="local: the local model judges whether the passages answer the question before an "
-        "answer is given (rag_council.answer.judge); off: it is not asked",
+        description="local: the local model judges whether the answer states what the question asks "
+        "before it is given (rag_council.answer.judge); off: it is not asked",
+    )
+    judge_threshold: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="with verify = local: an answer the judge gives P(yes) below this is declined "
+        "(evals/judge_answers.md)",
     )
     max_question_chars: int = Field(2000, ge=50, description="longer questions are refused")
 

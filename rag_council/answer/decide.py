@@ -700,12 +700,13 @@ def decision_features(
         # "What did the committee decide at its March meeting?": no body to check, but the
         # answer must come from a record of decisions (minutes), not from a report's
         # recommendations put to the meeting
-        minuted = any(
-            h.chunk.meta.get("doc_type") == "minutes" or h.chunk.meta.get("decision")
-            for _, hits in given
-            for h in hits
+        # (a paper of no known type, such as an uploaded note, may record a decision too)
+        cited = [h for _, hits in given for h in hits]
+        reports = all(
+            h.chunk.meta.get("doc_type") not in (None, "", "minutes") and not h.chunk.meta.get("decision")
+            for h in cited
         )
-        return {"body_missing": False, "no_decision": not minuted}
+        return {"body_missing": False, "no_decision": bool(cited) and reports}
     if found is None or not given:
         return {"body_missing": False, "no_decision": False}
     body, yes_no = found
@@ -915,9 +916,14 @@ def features(
     )
     # the same with the answer's sentence before each ("The WEST pilot ... 48% of schools were
     # involved in the scheme": the subject is often named once, then referred to)
-    order = [s for s, _ in sentences_of(draft, numbered)]
+    # (of the same passage: a sentence of another meeting's papers is about something else)
+    said_in = sentences_of(draft, numbered)
+    order = [s for s, _ in said_in]
+    ids = [{h.chunk.chunk_id for h in hits} for _, hits in said_in]
     with_before = [
-        (order[i - 1] + " " + s) if (i := order.index(s)) > 0 else s for s, _ in (given or []) if s in order
+        (order[i - 1] + " " + s) if (i := order.index(s)) > 0 and ids[i - 1] & ids[i] else s
+        for s, _ in (given or [])
+        if s in order
     ]
     kind_cov_before = (
         1.0 if given is None else max((sentence_coverage(terms, s, idf) for s in with_before), default=0.0)
@@ -1081,7 +1087,7 @@ def decide(
     *,
     index: object | None = None,
     params: Params = DEFAULT,
-    judge: Callable[[str, list[Hit]], float] | None = None,
+    judge: Callable[[str, str], float] | None = None,
     judge_threshold: float = 0.5,
     settings: object | None = None,
     cited: list[Hit] | None = None,
@@ -1093,10 +1099,11 @@ def decide(
     `settings` (AnswerSettings) whose `verify` is "local" the local model is that judge."""
     if judge is None and getattr(settings, "verify", "off") == "local":
         judge = local_judge(settings.local)  # type: ignore[union-attr]
+        judge_threshold = float(getattr(settings, "judge_threshold", judge_threshold))
     idf = idf_of(index) if index is not None else None
     decision = decide_from(features(question, passages, draft, idf, cited, records), params)
     if decision.answer and judge is not None:
-        p = judge(question, passages)
+        p = judge(question, draft)
         feats = {**decision.features, "judge": p}
         if p < judge_threshold:
             return Decision(False, f"{CLOSEST} do not answer it, the local judge says", decision.score, feats)
@@ -1104,10 +1111,10 @@ def decide(
     return decision
 
 
-_JUDGES: dict[str, Callable[[str, list[Hit]], float]] = {}
+_JUDGES: dict[str, Callable[[str, str], float]] = {}
 
 
-def local_judge(local_settings: object) -> Callable[[str, list[Hit]], float]:
+def local_judge(local_settings: object) -> Callable[[str, str], float]:
     """One LocalJudge per model configuration (the model loads once)."""
     from rag_council.answer.judge import LocalJudge
 

@@ -1,36 +1,39 @@
-"""The local model as a judge: "do these passages answer the question: yes or no?"
+"""The local model as a judge: "does this answer answer the question: yes or no?"
 
-One token is generated; its probability is the score. xllamacpp's chat completions return
+The judge reads the answer that would be given (its sentences, the passages' own words, without
+markers), not the passages it was chosen from: a short prompt (about 150 tokens against 600 for
+three passages) reads in 2-4 s on 2 cores, and it is the answer whose grounding is decided. One
+token is generated; its probability is the score. xllamacpp's chat completions return
 OpenAI-style `logprobs` with `top_logprobs`, so the score is P(yes) / (P(yes) + P(no)) over the
 top five first tokens ("Yes", "yes", "YES" count as yes; "No", "no", "NO" as no). Optional and off
-by default (`answer.verify = "local"`): on 2 shared cores it costs seconds per question (see
-evals/answers_report.md for what it measured)."""
+by default (`answer.verify = "local"`); what it adds and costs is measured in
+evals/judge_answers.md."""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from rag_council.errors import ConfigError
 from rag_council.text import squash
-from rag_council.types import Hit
 
 if TYPE_CHECKING:  # pragma: no cover
     from rag_council.settings import LocalLLMSettings
 
 PROMPT = (
-    "You check whether council documents answer a question. Read the passages, then reply with "
-    "one word: yes if they state the answer to the question (the thing asked, about what the "
-    "question names), no if they do not.\n\n{passages}\n\nQuestion: {question}\n"
-    "Do these passages answer the question? Reply yes or no."
+    "You check whether an answer taken from council documents answers a question. Reply with one "
+    "word: yes if the answer states what the question asks for (the thing asked, about what the "
+    "question names: its year, meeting, body, document or person), no if it does not.\n\n"
+    "Answer: {answer}\n\nQuestion: {question}\n"
+    "Does the answer state what the question asks for? Reply yes or no."
 )
 
 
-def judge_prompt(question: str, passages: list[Hit], max_passages: int = 3, chars: int = 700) -> str:
-    shown = "\n\n".join(
-        f"[{i}] {squash(h.chunk.text)[:chars]}" for i, h in enumerate(passages[:max_passages], 1)
-    )
-    return PROMPT.format(passages=shown, question=question)
+def judge_prompt(question: str, answer: str, chars: int = 1200) -> str:
+    """The prompt for an answer's text (citation markers dropped)."""
+    text = squash(re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", answer))[:chars]
+    return PROMPT.format(answer=text, question=question)
 
 
 def yes_probability(reply: dict[str, Any]) -> float:
@@ -51,17 +54,17 @@ def yes_probability(reply: dict[str, Any]) -> float:
 
 
 class LocalJudge:
-    """(question, passages) -> P(the passages answer it), by the local GGUF model."""
+    """(question, answer text) -> P(the answer answers it), by the local GGUF model."""
 
     def __init__(self, settings: LocalLLMSettings, generator: Any | None = None) -> None:
         from rag_council.answer.local import LocalGenerator
 
         self.generator = generator if generator is not None else LocalGenerator(settings, progress=False)
 
-    def __call__(self, question: str, passages: list[Hit]) -> float:
+    def __call__(self, question: str, answer: str) -> float:
         server = self.generator.load()
         request = {
-            "messages": [{"role": "user", "content": judge_prompt(question, passages)}],
+            "messages": [{"role": "user", "content": judge_prompt(question, answer)}],
             "max_tokens": 1,
             "temperature": 0.0,
             "logprobs": True,

@@ -80,6 +80,8 @@ _CHANGE = re.compile(
     r"dropp?\w*|chang\w*|cut|more|less|fewer|higher|lower|over|under)\b",
     re.I,
 )
+# "How busy is the phone line?", "How big is the caseload?": a size, which a number gives
+_HOW_BUSY = re.compile(r"^\s*how\s+(?:busy|big|large|popular|well[\s-]used|widespread)\b", re.I)
 _AS_PERCENTAGE = re.compile(r"\bas\s+a\s+percentage\b|\bin\s+per\s*cent\b", re.I)
 
 
@@ -94,6 +96,8 @@ def asked_kind(question: str) -> tuple[str, re.Pattern[str]] | None:
     for opening, kind, pattern in _RULES:
         if opening.search(question):
             return kind, pattern
+    if _HOW_BUSY.search(question):
+        return "a figure", NUMBER_MENTION
     if _AS_PERCENTAGE.search(question):
         return "a percentage", PERCENT_MENTION
     if _WHAT_AMOUNT.search(question):

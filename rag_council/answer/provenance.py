@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rag_council.answer.records import _Passages, meeting_spans
+from rag_council.answer.records import SpanPassages, meeting_spans
 from rag_council.index.records import records_of
 from rag_council.text.dates import format_date
 from rag_council.types import Answer, Citation, Hit, Record, Span
@@ -70,7 +70,7 @@ def with_lead_ins(index: Any, answer: Answer) -> LeadIns | None:
     if not meetings:
         return None
     numbered = [Hit(by_marker[m].chunk, 1.0, m) for m in sorted(by_marker)]
-    passages = _Passages(index)
+    passages = SpanPassages(index)
     offset = len(numbered)
     paragraphs = [p for p in re.split(r"\n\s*\n", answer.text.strip()) if p.strip()]
     out: list[str] = []

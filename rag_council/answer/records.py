@@ -208,8 +208,9 @@ def _overlap(asked: _Asked, text: str) -> float:
 # --- passages ------------------------------------------------------------------------------
 
 
-class _Passages:
-    """Spans cited, expanded to whole lines, numbered in order of first use."""
+class SpanPassages:
+    """Spans of the records cited as passages: each expanded to its whole lines, numbered in order
+    of first use (the records' answers and the lead-ins of quoted answers, answer/provenance.py)."""
 
     def __init__(self, index: Any) -> None:
         self.index = index
@@ -925,7 +926,7 @@ def answer_from_records(index: Any, question: str, filters: Filters | None = Non
     if not facts:
         return None
     facts = facts[:MAX_FACTS]
-    passages = _Passages(index)
+    passages = SpanPassages(index)
     checker = LexicalSupportChecker()
 
     def supported(line: str) -> bool:

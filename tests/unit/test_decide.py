@@ -484,3 +484,21 @@ def test_what_a_meeting_decided_comes_from_its_minutes_not_a_report():
     minutes = part("The committee agreed to add the strategy to its work programme.", "minutes")
     feats = features(q, [minutes], "The committee agreed to add the strategy to its work programme. [1]")
     assert not feats["no_decision"]
+    # a paper of no known type (an uploaded note) may record a decision: not declined for it
+    note = Hit(Chunk("n", "d", "note.txt", "x", 0, 1, 0), 0.8, 1)
+    assert not features(q, [note], "That the budget be approved. [1]")["no_decision"]
+
+
+def test_the_sentence_before_lends_its_subject_only_within_its_passage():
+    q = "What percentage of staff leaving the service gave travel as their reason?"
+    staff = Hit(Chunk("a", "d1", "m.txt", "x", 0, 1, 0), 0.7, 1, dense=0.7)
+    leavers = Hit(Chunk("b", "d2", "r.txt", "y", 0, 1, 0), 0.7, 2, dense=0.7)
+    draft = (
+        "The committee asked whether exit interviews of staff leaving the service gave reasons. [1] "
+        "The percentage of care leavers who are NEET has risen by 4%. [2]"
+    )
+    apart = features(q, [staff, leavers], draft)
+    assert apart["kind_coverage_before"] == apart["kind_coverage"]
+    # the same two sentences in one passage: the subject named once, then referred to
+    together = features(q, [staff], draft.replace("[2]", "[1]"))
+    assert together["kind_coverage_before"] > together["kind_coverage"]
