@@ -266,29 +266,37 @@ _DAY = re.compile(
 )
 
 
-# Contact details: asked for by name, answered only by the thing itself
+# Contact details: asked for by name ("What is the email address of ...?", "Which website ...?"),
+# answered only by the thing itself; not "What does the website say about ...?"
+def _asks_for(thing: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"^\s*(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:[\w'’()-]+\s+){{0,5}}?{thing}\b(?!.*\b(?:say|says|said|state|show)\b)"
+        rf"|^\s*(?:what|which)\s+{thing}\b(?!.*\b(?:say|says|said|state|show)\b)",
+        re.I,
+    )
+
+
 _CONTACTS: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
     (
-        re.compile(
-            r"\b(?:e-?mail|email)\s+(?:address|contact)\b|^\s*what\s+is\s+(?:the\s+)?\w*\s*e-?mail\b", re.I
-        ),
+        _asks_for(r"(?:e-?mail(?:\s+address)?)"),
         "an email address",
         re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     ),
     (
-        re.compile(r"\b(?:tele)?phone\s+(?:number|line)\b|\bcontact\s+number\b|\bhelpline\s+number\b", re.I),
+        _asks_for(r"(?:(?:tele)?phone|contact|helpline)\s+number"),
         "a telephone number",
         re.compile(r"(?<!\d)(?:\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
     ),
     (
-        re.compile(r"\b(?:web\s*site|web\s+address|web\s*page|url|link)\b", re.I),
+        _asks_for(r"(?:web\s*site|web\s+address|web\s*page|url)"),
         "a web address",
         re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|co|ac|nhs)\.uk\b", re.I),
     ),
 ]
 # "What time did the meeting start / finish?": a time of day; an ending asks for the ending's
 _TIME_ASKED = re.compile(
-    r"^\s*(?:at\s+)?what\s+time\b|^\s*when\s+did\b.*\b(?:finish|end|close|conclude)\b", re.I
+    r"^\s*(?:at\s+)?what\s+time\b(?!\s+(?:of\s+(?:the\s+)?year|frame|period|limit|scale))|^\s*when\s+did\b.*\b(?:finish|end|close|conclude)\b",
+    re.I,
 )
 _TIME = re.compile(
     r"\b\d{1,2}(?:[.:]\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}[.:]\d\d\b|\bnoon\b|\bmidday\b", re.I
@@ -309,9 +317,7 @@ def _time_test(ending: bool) -> Callable[[str], bool]:
 def asked(question: str) -> Ask | None:
     """What the question asks for (None: nothing this step can check)."""
     for opening, kind, pattern in _CONTACTS:
-        if opening.search(question) and re.match(
-            r"\s*(?:what|which|where|is there|does|do|can)\b", question, re.I
-        ):
+        if opening.search(question):
             return Ask(kind, _has(pattern))
     if _TIME_ASKED.search(question):
         return Ask("a time", _time_test(_ENDING_ASKED.search(question) is not None))

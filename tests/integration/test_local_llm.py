@@ -85,3 +85,15 @@ class TestLocalGeneratorContract(GeneratorContract):
         if problem:
             pytest.skip(f"local generator unavailable: {problem}")
         return make_generator(settings, HashEmbedder(), "local")
+
+
+def test_the_local_judge_tells_an_answer_from_a_near_miss(local_engine):
+    """The judge (answer.verify = "local") reads the answer's sentences: the same question with
+    an answer that states the thing asked, and with one about the topic that does not."""
+    from rag_council.answer.decide import local_judge
+
+    judge = local_judge(local_engine.settings.answer.local)
+    q = "What is the email address of the Children's Help and Advice Team?"
+    near = judge(q, "The Children's Help and Advice Team now have a direct telephone line for families. [1]")
+    said = judge(q, "The Children's Help and Advice Team can be emailed at chat@herefordshire.gov.uk. [1]")
+    assert 0.0 <= near < 0.5 < said <= 1.0

@@ -23,7 +23,11 @@ from rag_council.answer.kind import asked_kind, missing_kind
         ("What percentage of pupils got 5 GCSEs?", "Results were discussed. [1]", "a percentage"),
         ("How much have child protection plans fallen?", "They fell by a third. [1]", None),
         ("How much have child protection plans fallen?", "They fell markedly. [1]", "a figure"),
-        ("How busy is the advice team's phone line?", "The team now has a direct telephone line. [1]", "a figure"),
+        (
+            "How busy is the advice team's phone line?",
+            "The team now has a direct telephone line. [1]",
+            "a figure",
+        ),
         ("How busy is the advice team's phone line?", "There are on average 70 calls a month. [1]", None),
         # questions of other forms are never affected
         ("What did scrutiny decide about co-opted members?", "The committee noted the report. [1]", None),

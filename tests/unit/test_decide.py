@@ -425,6 +425,9 @@ def test_a_contribution_to_pay_asks_for_an_amount():
         ("What is the phone number of the hub?", "Call the hub on 01432 260800. [1]", None),
         ("Which website holds the agenda?", "The agenda is published online. [1]", "a web address"),
         ("Which website holds the agenda?", "See www.herefordshire.gov.uk/meetings. [1]", None),
+        # naming the thing is not asking for it
+        ("What does the council's website say about fostering?", "Fostering is explained online. [1]", None),
+        ("What is the link between early help and CAMHS?", "Early help refers families to CAMHS. [1]", None),
         ("What time did the meeting finish?", "The meeting was held on Tuesday at 2.00 pm. [1]", "a time"),
         ("What time did the meeting finish?", "The meeting ended at 4.15 pm. [1]", None),
         ("What time did the meeting start?", "The meeting was held on Tuesday at 2.00 pm. [1]", None),
