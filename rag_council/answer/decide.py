@@ -288,6 +288,14 @@ _CONTACTS: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
         re.compile(r"(?<!\d)(?:\+44\s?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
     ),
     (
+        _asks_for(r"(?:postal\s+address|postcode|post\s+code|(?<!e-mail\s)(?<!email\s)(?<!web\s)address)"),
+        "an address",
+        re.compile(
+            r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\b\d+\s+[A-Z][a-z]+\s+(?:Street|Road|Lane|Avenue|Square|Way|Place|Row)\b"
+            r"|\b[A-Z][a-z'’]+\s+(?:Street|Road|Lane|Avenue|Square|Way|Place|Row)\b"
+        ),
+    ),
+    (
         _asks_for(r"(?:web\s*site|web\s+address|web\s*page|url)"),
         "a web address",
         re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|co|ac|nhs)\.uk\b", re.I),

@@ -425,6 +425,9 @@ def test_a_contribution_to_pay_asks_for_an_amount():
         ("What is the phone number of the hub?", "Call the hub on 01432 260800. [1]", None),
         ("Which website holds the agenda?", "The agenda is published online. [1]", "a web address"),
         ("Which website holds the agenda?", "See www.herefordshire.gov.uk/meetings. [1]", None),
+        ("What is the address of the council offices?", "The offices are in Hereford. [1]", "an address"),
+        ("What is the address of the council offices?", "Plough Lane, Hereford, HR4 0LE. [1]", None),
+        ("What is the email address for the team?", "Write to chat@herefordshire.gov.uk. [1]", None),
         # naming the thing is not asking for it
         ("What does the council's website say about fostering?", "Fostering is explained online. [1]", None),
         ("What is the link between early help and CAMHS?", "Early help refers families to CAMHS. [1]", None),
