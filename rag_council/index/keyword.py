@@ -34,7 +34,7 @@ import math
 import os
 import sqlite3
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,8 @@ from rag_council.types import Chunk, Filters
 
 K1, B = 1.2, 0.75
 FORMAT = 1
+# BM25 scores kept for this many sets of query terms (see KeywordIndex.search).
+SCORED_CACHE = 16
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs(
@@ -139,6 +141,8 @@ class KeywordIndex:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._scored_cache: OrderedDict[tuple[int, tuple[tuple[str, int], ...]], Any] = OrderedDict()
+        self._scored_lock = threading.Lock()
         self._db().executescript(_SCHEMA)
 
     # --- connection -----------------------------------------------------------------------
@@ -364,38 +368,24 @@ class KeywordIndex:
         return json.loads(row[0]) if row else []
 
     def search(self, question: str, k: int) -> list[tuple[str, float]]:
-        """The k best chunks for the question's terms by BM25, best first (score > 0)."""
+        """The k best chunks for the question's terms by BM25, best first (score > 0).
+
+        The scores of every chunk holding a term are computed once per set of query terms
+        and index generation (`_scored`, kept for the last SCORED_CACHE term sets): a
+        question with an intent is searched twice with the same terms (the whole index, then
+        at a larger depth for the part it points at), and the second search only picks its
+        k best from the same scores."""
         query = Counter(tokens(question))
         if not query or k <= 0:
             return []
-        db = self._db()
-        n, total = self.totals()
-        if n == 0:
+        scored = self._scored(query)
+        if scored is None:
             return []
-        avgdl = total / n
-        marks = ",".join("?" * len(query))
-        df = dict(db.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", list(query)).fetchall())
-        if not df:
-            return []
-        weight = {t: query[t] * math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        marks = ",".join("?" * len(df))
-        rows = db.execute(
-            f"SELECT term, doc, data FROM postings WHERE term IN ({marks})", list(df)
-        ).fetchall()
-        if not rows:
-            return []
-        sizes = np.fromiter((len(r[2]) // 12 for r in rows), dtype=np.int64, count=len(rows))
-        data = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.int32).reshape(-1, 3)
-        docs = np.repeat(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)), sizes)
-        idf = np.repeat(np.fromiter((weight[r[0]] for r in rows), dtype=np.float64, count=len(rows)), sizes)
-        tf = data[:, 1].astype(np.float64)
-        part = idf * tf / (tf + K1 * (1 - B + B * data[:, 2] / avgdl))
-        keys = (docs << 32) | data[:, 0].astype(np.int64)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        scores = np.bincount(inverse, weights=part)
+        unique, scores = scored
         k = min(k, len(unique))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(unique) else np.arange(len(unique))
         top = top[np.lexsort((unique[top], -scores[top]))]
+        db = self._db()
         wanted = sorted({int(unique[i] >> 32) for i in top})
         ids = {
             key: json.loads(chunk_ids)
@@ -409,6 +399,63 @@ class KeywordIndex:
             if scores[i] > 0 and doc in ids and at < len(ids[doc]):
                 out.append((ids[doc][at], float(scores[i])))
         return out
+
+    def _scored(self, query: Counter[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """(chunk keys, BM25 scores) of every chunk holding one of the query's terms, a chunk
+        key being (document key << 32 | chunk number); None when none does. Read in one
+        snapshot of the file, and cached by the terms and the index generation (any write,
+        by any process, changes the generation, so a cached entry is never of another)."""
+        db = self._db()
+        own = not db.in_transaction
+        if own:
+            db.execute("BEGIN")  # one snapshot: the generation, the totals and the rows agree
+        try:
+            rows = dict(db.execute("SELECT name, value FROM totals").fetchall())
+            generation = int(rows.get("generation", 0))
+            cache_key = (generation, tuple(sorted(query.items())))
+            with self._scored_lock:
+                if cache_key in self._scored_cache:
+                    self._scored_cache.move_to_end(cache_key)
+                    return self._scored_cache[cache_key]
+            result = self._score(db, query, int(rows.get("chunks", 0)), int(rows.get("length", 0)))
+        finally:
+            if own:
+                db.execute("COMMIT")
+        with self._scored_lock:
+            self._scored_cache[cache_key] = result
+            while len(self._scored_cache) > SCORED_CACHE:
+                self._scored_cache.popitem(last=False)
+        return result
+
+    def _score(
+        self, db: sqlite3.Connection, query: Counter[str], n: int, total: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        if n == 0:
+            return None
+        avgdl = total / n
+        marks = ",".join("?" * len(query))
+        df = dict(db.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", list(query)).fetchall())
+        if not df:
+            return None
+        weight = {t: query[t] * math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        marks = ",".join("?" * len(df))
+        rows = db.execute(
+            f"SELECT term, doc, data FROM postings WHERE term IN ({marks})", list(df)
+        ).fetchall()
+        if not rows:
+            return None
+        sizes = np.fromiter((len(r[2]) // 12 for r in rows), dtype=np.int64, count=len(rows))
+        data = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.int32).reshape(-1, 3)
+        docs = np.repeat(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)), sizes)
+        idf = np.repeat(np.fromiter((weight[r[0]] for r in rows), dtype=np.float64, count=len(rows)), sizes)
+        tf = data[:, 1].astype(np.float64)
+        part = idf * tf / (tf + K1 * (1 - B + B * data[:, 2] / avgdl))
+        keys = (docs << 32) | data[:, 0].astype(np.int64)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        scores = np.bincount(inverse, weights=part)
+        unique.setflags(write=False)
+        scores.setflags(write=False)
+        return unique, scores
 
     def facets(self, kind: str) -> list[str]:
         rows = self._db().execute("SELECT value FROM facets WHERE kind=? AND n > 0 ORDER BY value", (kind,))
