@@ -143,6 +143,7 @@ class KeywordIndex:
         self._local = threading.local()
         self._scored_cache: OrderedDict[tuple[int, tuple[tuple[str, int], ...]], Any] = OrderedDict()
         self._scored_lock = threading.Lock()
+        self._places_cache: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._db().executescript(_SCHEMA)
 
     # --- connection -----------------------------------------------------------------------
@@ -417,7 +418,9 @@ class KeywordIndex:
                 if cache_key in self._scored_cache:
                     self._scored_cache.move_to_end(cache_key)
                     return self._scored_cache[cache_key]
-            result = self._score(db, query, int(rows.get("chunks", 0)), int(rows.get("length", 0)))
+            result = self._score(
+                db, query, int(rows.get("chunks", 0)), int(rows.get("length", 0)), generation
+            )
         finally:
             if own:
                 db.execute("COMMIT")
@@ -427,8 +430,33 @@ class KeywordIndex:
                 self._scored_cache.popitem(last=False)
         return result
 
+    def _places(
+        self, db: sqlite3.Connection, generation: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For this generation of the index: by document key, where its chunks start in the
+        reading order of the whole index and how many it has; and by place, the chunk key
+        (document key << 32 | chunk number). Read once per generation (in the caller's
+        snapshot); None for an empty index."""
+        cached = self._places_cache
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = db.execute("SELECT key, json_array_length(chunk_ids) FROM docs ORDER BY key").fetchall()
+        if not rows:
+            return None
+        doc_keys = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        counts = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        start = np.zeros(int(doc_keys[-1]) + 1, dtype=np.int64)
+        count = np.zeros(int(doc_keys[-1]) + 1, dtype=np.int64)  # 0 for a key no document has
+        start[doc_keys], count[doc_keys] = starts, counts
+        ats = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+        keys_at = (np.repeat(doc_keys, counts) << 32) | ats
+        places = (start, count, keys_at)
+        self._places_cache = (generation, places)
+        return places
+
     def _score(
-        self, db: sqlite3.Connection, query: Counter[str], n: int, total: int
+        self, db: sqlite3.Connection, query: Counter[str], n: int, total: int, generation: int
     ) -> tuple[np.ndarray, np.ndarray] | None:
         if n == 0:
             return None
@@ -450,7 +478,26 @@ class KeywordIndex:
         idf = np.repeat(np.fromiter((weight[r[0]] for r in rows), dtype=np.float64, count=len(rows)), sizes)
         tf = data[:, 1].astype(np.float64)
         part = idf * tf / (tf + K1 * (1 - B + B * data[:, 2] / avgdl))
-        keys = (docs << 32) | data[:, 0].astype(np.int64)
+        at = data[:, 0].astype(np.int64)
+        places = self._places(db, generation)
+        if places is not None:
+            # Each (document, chunk) has a place in reading order of the whole index: summing
+            # by place gives the scores in the order np.unique would (by document key, then
+            # chunk), added in the same order, without sorting.
+            start, count, keys_at = places
+            inside = docs < len(start)
+            if inside.all():
+                place = start[docs] + at
+                if (at < count[docs]).all():
+                    held = np.zeros(len(keys_at), dtype=bool)
+                    held[place] = True
+                    where = np.flatnonzero(held)
+                    scores = np.bincount(place, weights=part, minlength=len(keys_at))[where]
+                    unique = keys_at[where]
+                    unique.setflags(write=False)
+                    scores.setflags(write=False)
+                    return unique, scores
+        keys = (docs << 32) | at
         unique, inverse = np.unique(keys, return_inverse=True)
         scores = np.bincount(inverse, weights=part)
         unique.setflags(write=False)
