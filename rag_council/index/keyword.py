@@ -20,6 +20,10 @@ statistics, so adding, replacing or removing a document touches only that docume
               filtered vector search can be given the ids it may return instead of making
               Chroma evaluate a `where` over every chunk (`chunk_ids_where`); totals "faceted"
               counts the chunks that have their row (an index older than the table has none)
+    chunk_texts   one row per chunk: its id, text and store metadata (index.store.to_metadata, as
+              JSON), so that a question's passages are read here (an indexed SQLite read, ~10
+              us a chunk) rather than from Chroma (~200 us a chunk for its text and metadata at
+              101k chunks); totals "texted" counts the chunks that have their row
 
 A query reads the rows of its few terms, one per document holding the term, and scores them
 with numpy; memory does not grow with the index. Every process that opens the file sees the
@@ -72,6 +76,11 @@ CREATE INDEX IF NOT EXISTS chunk_facets_doc_type ON chunk_facets(doc_type_key, d
 CREATE INDEX IF NOT EXISTS chunk_facets_date ON chunk_facets(date_num);
 CREATE INDEX IF NOT EXISTS chunk_facets_document ON chunk_facets(document);
 CREATE INDEX IF NOT EXISTS chunk_facets_id ON chunk_facets(chunk_id);
+CREATE TABLE IF NOT EXISTS chunk_texts(
+    doc INTEGER NOT NULL, at INTEGER NOT NULL, chunk_id TEXT NOT NULL, text TEXT NOT NULL,
+    meta TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunk_texts_id ON chunk_texts(chunk_id);
+CREATE INDEX IF NOT EXISTS chunk_texts_doc ON chunk_texts(doc);
 """
 
 
@@ -229,10 +238,17 @@ class KeywordIndex:
                 " VALUES (?,?,?,?,?,?,?)",
                 ((key, at, *facet_row(chunk)) for at, chunk in enumerate(chunks)),
             )
+            _insert_texts(db, key, chunks)
             _bump(
                 db,
                 "totals",
-                (("chunks", len(chunks)), ("length", length), ("faceted", len(chunks)), ("generation", 1)),
+                (
+                    ("chunks", len(chunks)),
+                    ("length", length),
+                    ("faceted", len(chunks)),
+                    ("texted", len(chunks)),
+                    ("generation", 1),
+                ),
             )
 
     def add_facets(self, name: str, chunks: list[Chunk]) -> None:
@@ -249,6 +265,45 @@ class KeywordIndex:
                 ((row[0], at, *facet_row(chunk)) for at, chunk in enumerate(chunks)),
             )
             _bump(db, "totals", (("faceted", len(chunks) - gone),))
+
+    def add_texts(self, name: str, chunks: list[Chunk]) -> None:
+        """Give an already held document (of an index older than chunk_texts) its text rows,
+        from its chunks in reading order (as read from the store)."""
+        with self._tx() as db:
+            row = db.execute("SELECT key FROM docs WHERE name=?", (name,)).fetchone()
+            if row is None:
+                return
+            gone = db.execute("DELETE FROM chunk_texts WHERE doc=?", (row[0],)).rowcount
+            _insert_texts(db, row[0], chunks)
+            _bump(db, "totals", (("texted", len(chunks) - gone),))
+
+    def untexted(self) -> list[str]:
+        """Names of the documents without text rows (held since before chunk_texts)."""
+        rows = self._db().execute(
+            "SELECT name FROM docs WHERE NOT EXISTS (SELECT 1 FROM chunk_texts t WHERE t.doc = docs.key)"
+        )
+        return [r[0] for r in rows.fetchall()]
+
+    def has_texts(self) -> bool:
+        """Whether every chunk held has its text row (an index older than chunk_texts gets
+        them on its next ingest)."""
+        db = self._db()
+        totals = dict(db.execute("SELECT name, value FROM totals WHERE name IN ('chunks', 'texted')"))
+        return bool(totals.get("chunks", 0)) and totals.get("texted", 0) == totals.get("chunks", 0)
+
+    def chunk_rows(self, chunk_ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]] | None:
+        """chunk id -> (text, store metadata) of those of these chunks the index holds, or None
+        when some chunks have no text row yet (then the store is read)."""
+        if not self.has_texts():
+            return None
+        db = self._db()
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for i in range(0, len(chunk_ids), 5000):
+            batch = chunk_ids[i : i + 5000]
+            sql = f"SELECT chunk_id, text, meta FROM chunk_texts WHERE chunk_id IN ({','.join('?' * len(batch))})"
+            for chunk_id, text, meta in db.execute(sql, batch):
+                out[chunk_id] = (text, json.loads(meta))
+        return out
 
     def unfaceted(self) -> list[str]:
         """Names of the documents without facet rows (held since before chunk_facets)."""
@@ -309,10 +364,16 @@ class KeywordIndex:
             db.execute("UPDATE facets SET n = n - ? WHERE kind=? AND value=?", (n, kind, value))
             db.execute("DELETE FROM facets WHERE kind=? AND value=? AND n <= 0", (kind, value))
         faceted = db.execute("DELETE FROM chunk_facets WHERE doc=?", (key,)).rowcount
+        texted = db.execute("DELETE FROM chunk_texts WHERE doc=?", (key,)).rowcount
         _bump(
             db,
             "totals",
-            (("chunks", -len(json.loads(chunk_ids))), ("length", -length), ("faceted", -faceted)),
+            (
+                ("chunks", -len(json.loads(chunk_ids))),
+                ("length", -length),
+                ("faceted", -faceted),
+                ("texted", -texted),
+            ),
         )
         db.execute("DELETE FROM postings WHERE doc=?", (key,))
         db.execute("DELETE FROM docs WHERE key=?", (key,))
@@ -326,9 +387,10 @@ class KeywordIndex:
                 chunks += len(json.loads(ids))
                 length += n
             faceted = int(db.execute("SELECT count(*) FROM chunk_facets").fetchone()[0])
+            texted = int(db.execute("SELECT count(*) FROM chunk_texts").fetchone()[0])
             db.executemany(
                 "INSERT INTO totals(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                (("chunks", chunks), ("length", length), ("faceted", faceted)),
+                (("chunks", chunks), ("length", length), ("faceted", faceted), ("texted", texted)),
             )
             _bump(db, "totals", (("generation", 1),))
 
@@ -541,6 +603,16 @@ class WordFrequency(Mapping[str, int]):
 
     def __len__(self) -> int:
         return int(self.index._db().execute("SELECT count(*) FROM words WHERE df > 0").fetchone()[0])
+
+
+def _insert_texts(db: sqlite3.Connection, key: int, chunks: list[Chunk]) -> None:
+    db.executemany(
+        "INSERT INTO chunk_texts(doc, at, chunk_id, text, meta) VALUES (?,?,?,?,?)",
+        (
+            (key, at, chunk.chunk_id, chunk.text, json.dumps(to_metadata(chunk), ensure_ascii=False))
+            for at, chunk in enumerate(chunks)
+        ),
+    )
 
 
 def _bump(db: sqlite3.Connection, table: str, deltas: Any) -> None:
