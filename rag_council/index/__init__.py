@@ -434,21 +434,30 @@ class Index:
         elif ids is not None:
             ids = list(dict.fromkeys(ids))
             found = []
+            texts = self.keyword.has_texts()
             for batch in batches(ids, FILTER_IDS_BATCH):  # the k best of each batch, merged
-                found += self.store.search(vector, k, ids=batch)
+                found += (
+                    self._nearest_chunks(vector, k, batch)
+                    if texts
+                    else self.store.search(vector, k, ids=batch)
+                )
             if len(ids) > FILTER_IDS_BATCH:
                 found = sorted(found, key=lambda item: (-item[1], item[0].chunk_id))[:k]
         elif (filters is None or filters.is_empty()) and self.keyword.has_texts():
-            # The store's nearest ids and scores, the passages read from index.sqlite: the same
-            # search as `store.search` (its texts and metadata are most of its cost, and a
-            # question's passages are often read already).
-            near = self.store.nearest(vector, k)
-            chunks = {c.chunk_id: c for c in self.chunks([i for i, _ in near])}
-            found = [(chunks[i], score) for i, score in near if i in chunks]
+            found = self._nearest_chunks(vector, k)
         else:
             found = self.store.search(vector, k, filters)
         results = only_listed(self, found)  # no orphans (index/check.py)
         return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
+
+    def _nearest_chunks(self, vector: Any, k: int, ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
+        """`store.search` (unfiltered, or among `ids`) as the store's ids and scores with the
+        passages read from index.sqlite: the same search, without the store's texts and
+        metadata (most of its cost: ~0.2 ms a chunk at 101k), and a question's passages are
+        often read already."""
+        near = self.store.nearest(vector, k, ids)
+        chunks = {c.chunk_id: c for c in self.chunks([i for i, _ in near])}
+        return [(chunks[i], score) for i, score in near if i in chunks]
 
     def _cosine_among(self, vector: Any, ids: list[str], k: int) -> list[tuple[Chunk, float]]:
         """The k nearest of a few chunks by their stored vectors, exactly (numpy): for a few

@@ -320,3 +320,24 @@ def test_an_index_without_chunk_texts_reads_the_store_then_gets_them(make_index,
     index.ingest(_council_docs(tmp_path / "docs"))  # unchanged: only the rows are filled in
     assert index.keyword.untexted() == [] and index.keyword.has_texts()
     assert make_index().chunks(ids) == want
+
+
+def test_a_search_among_ids_reads_ids_and_scores_then_the_passages_from_index_sqlite(
+    make_index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Store.nearest among given ids is the store's search among them without the texts; the
+    narrowed search among a few hundred ids (more than numpy's bound) uses it, and its hits
+    are the ones `store.search` gives among the same ids."""
+    import rag_council.index as index_module
+
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    vector = index.embedder.embed_query("library budget school transport")
+    cabinet = Filters(committee="cabinet")
+    ids = index.keyword.chunk_ids_where(cabinet, 1000) or []
+    want = index.store.search(vector, 4, ids=ids)
+    assert [(c.chunk_id, s) for c, s in want] == index.store.nearest(vector, 4, ids)
+    assert index.store.nearest(vector, 4, []) == []
+    monkeypatch.setattr(index_module, "FILTER_IDS_NUMPY", 0)  # the store among the ids, not numpy
+    hits = index.search_vector(vector, 4, cabinet)
+    assert [(h.chunk, round(h.score, 6)) for h in hits] == [(c, round(s, 6)) for c, s in want]
