@@ -60,6 +60,14 @@ def _count_sqlite() -> None:
     sqlite3.connect = connected  # type: ignore[assignment]
 
 
+def cpu_of(pid: int | None) -> float:
+    """User + system CPU seconds of a process (0 without one)."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -76,6 +84,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--label", default="")
     parser.add_argument("--no-answers", action="store_true")
+    parser.add_argument("--server-pid", type=int, help="a Chroma server's pid: its CPU seconds are added")
     args = parser.parse_args()
     _count_chroma()
     _count_sqlite()
@@ -110,6 +119,7 @@ def main() -> None:
     load = [os.getloadavg()[0]]
     for p in range(args.passes):
         wall, cpu, chroma, sql = [], [], [], []
+        server_before = cpu_of(args.server_pid)
         profile = cProfile.Profile() if args.profile and p == 0 else None
         for q in questions:
             CALLS.clear()
@@ -126,6 +136,10 @@ def main() -> None:
         if profile and args.profile:
             profile.dump_stats(str(args.profile))
         tag = "" if p == 0 else f"_pass{p + 1}"
+        if args.server_pid:
+            out[f"server_cpu_ms_per_question{tag}"] = round(
+                1000 * (cpu_of(args.server_pid) - server_before) / len(questions), 1
+            )
         out[f"retrieve_p50_ms{tag}"] = round(pct(wall, 0.5), 1)
         out[f"retrieve_p95_ms{tag}"] = round(pct(wall, 0.95), 1)
         out[f"retrieve_cpu_p50_ms{tag}"] = round(pct(cpu, 0.5), 1)
@@ -140,6 +154,7 @@ def main() -> None:
     if not args.no_answers:
         engine = Engine.open(settings.with_generator("extractive"), embedder)
         wall, cpu, chroma = [], [], []
+        server_before = cpu_of(args.server_pid)
         for q in questions:
             CALLS.clear()
             t, c = time.perf_counter(), time.process_time()
@@ -151,7 +166,12 @@ def main() -> None:
         out["answer_p95_ms"] = round(pct(wall, 0.95), 1)
         out["answer_cpu_p50_ms"] = round(pct(cpu, 0.5), 1)
         out["answer_cpu_p95_ms"] = round(pct(cpu, 0.95), 1)
+        out["answer_max_ms"] = round(max(wall), 1)  # the first answer that reads the whole index's words
         out["answer_store_calls_mean"] = round(sum(chroma) / len(chroma), 2)
+        if args.server_pid:
+            out["answer_server_cpu_ms_per_question"] = round(
+                1000 * (cpu_of(args.server_pid) - server_before) / len(questions), 1
+            )
         load.append(os.getloadavg()[0])
     out["load_avg_1m"] = [round(x, 2) for x in load]
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
