@@ -226,3 +226,28 @@ def test_bm25_scores_follow_writes_by_this_and_other_processes(tmp_path: Path):
     other.add_document("a.txt", "a2", _chunks("a2", ["parks closed", "parks parks parks"]))
     assert keyword.search("parks", 5) == other.search("parks", 5)
     assert {i for i, _ in keyword.search("parks", 5)} == {"a2-0", "a2-1"}
+
+
+def test_a_terms_postings_are_decoded_once_and_kept_within_the_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A second question sharing a term reads only its other terms' rows; what is kept stays
+    within TERM_CACHE entries, and every score is a fresh index's."""
+    import rag_council.index.keyword as keyword_module
+
+    keyword = KeywordIndex(tmp_path / "k.sqlite")
+    keyword.add_document("a.txt", "a", _chunks("a", [f"parks budget item {i}" for i in range(40)]))
+    keyword.add_document("b.txt", "b", _chunks("b", [f"library budget {i} parks" for i in range(40)]))
+    statements: list[str] = []
+    keyword._db().set_trace_callback(statements.append)
+    keyword.search("parks budget", 10)
+    statements.clear()
+    second = keyword.search("library parks", 10)
+    postings = [s for s in statements if "FROM postings" in s]
+    assert len(postings) == 1 and "'library'" in postings[0] and "'park'" not in postings[0]
+    fresh = KeywordIndex(tmp_path / "k.sqlite")
+    assert second == fresh.search("library parks", 10)
+    monkeypatch.setattr(keyword_module, "TERM_CACHE", 50)
+    for question in ("item budget", "library item", "parks library budget"):
+        assert keyword.search(question, 10) == fresh.search(question, 10)
+        assert keyword._terms_size <= 50
