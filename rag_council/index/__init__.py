@@ -40,7 +40,15 @@ from rag_council.index.faults import undo_new_folder
 from rag_council.index.keyword import KeywordIndex, WordFrequency
 from rag_council.index.lock import crash_point, index_lock, writes_index
 from rag_council.index.records import RecordStore
-from rag_council.index.store import Store, batches, make_store, matches, to_metadata, where_clause
+from rag_council.index.store import (
+    Store,
+    batches,
+    from_record,
+    make_store,
+    matches,
+    to_metadata,
+    where_clause,
+)
 from rag_council.retrieve.query import Catalogue
 from rag_council.settings import Settings
 from rag_council.types import Chunk, Document, Filters, Hit, IngestReport, PageSpan, Section
@@ -283,12 +291,17 @@ class Index:
         return ingest(self, paths, progress)
 
     def _fill_facets(self) -> None:
-        """Documents of an index made before index.sqlite kept each chunk's filter keys get
-        them, once, from their chunks in the store (a document at a time, in bounded reads)."""
+        """Documents of an index made before index.sqlite kept each chunk's filter keys (and
+        then its text) get them, once, from their chunks in the store (a document at a time,
+        in bounded reads)."""
         for name in self.keyword.unfaceted():
             ids = self.keyword.chunk_ids(name)
             by_id = {c.chunk_id: c for c in self.store.get(ids)}
             self.keyword.add_facets(name, [by_id[i] for i in ids if i in by_id])
+        for name in self.keyword.untexted():
+            ids = self.keyword.chunk_ids(name)
+            by_id = {c.chunk_id: c for c in self.store.get(ids)}
+            self.keyword.add_texts(name, [by_id[i] for i in ids if i in by_id])
 
     def write_document(
         self, doc: Document, chunks: list[Chunk], vectors: np.ndarray
@@ -421,14 +434,30 @@ class Index:
         elif ids is not None:
             ids = list(dict.fromkeys(ids))
             found = []
+            texts = self.keyword.has_texts()
             for batch in batches(ids, FILTER_IDS_BATCH):  # the k best of each batch, merged
-                found += self.store.search(vector, k, ids=batch)
+                found += (
+                    self._nearest_chunks(vector, k, batch)
+                    if texts
+                    else self.store.search(vector, k, ids=batch)
+                )
             if len(ids) > FILTER_IDS_BATCH:
                 found = sorted(found, key=lambda item: (-item[1], item[0].chunk_id))[:k]
+        elif (filters is None or filters.is_empty()) and self.keyword.has_texts():
+            found = self._nearest_chunks(vector, k)
         else:
             found = self.store.search(vector, k, filters)
         results = only_listed(self, found)  # no orphans (index/check.py)
         return [Hit(chunk, score, rank, dense=score) for rank, (chunk, score) in enumerate(results, start=1)]
+
+    def _nearest_chunks(self, vector: Any, k: int, ids: list[str] | None = None) -> list[tuple[Chunk, float]]:
+        """`store.search` (unfiltered, or among `ids`) as the store's ids and scores with the
+        passages read from index.sqlite: the same search, without the store's texts and
+        metadata (most of its cost: ~0.2 ms a chunk at 101k), and a question's passages are
+        often read already."""
+        near = self.store.nearest(vector, k, ids)
+        chunks = {c.chunk_id: c for c in self.chunks([i for i, _ in near])}
+        return [(chunks[i], score) for i, score in near if i in chunks]
 
     def _cosine_among(self, vector: Any, ids: list[str], k: int) -> list[tuple[Chunk, float]]:
         """The k nearest of a few chunks by their stored vectors, exactly (numpy): for a few
@@ -527,11 +556,18 @@ class Index:
         return hits[:k]
 
     def chunks(self, chunk_ids: list[str], vectors: bool = False) -> list[Chunk]:
-        """The chunks of these ids that the store holds, in that order; with `vectors`, their
-        vectors are read in the same call (for `vectors` after it)."""
+        """The chunks of these ids that the index holds, in that order (from memory, then
+        index.sqlite, then the store); with `vectors`, the vectors of those read from the store
+        are read in the same call (for `vectors` after it)."""
         known = self._cache.chunks(chunk_ids)
         missing = [i for i in dict.fromkeys(chunk_ids) if i not in known]
-        if missing:
+        rows = self.keyword.chunk_rows(missing) if missing else None
+        if rows:  # index.sqlite holds the texts and metadata (vectors stay in the store)
+            got = [from_record(i, *rows[i]) for i in missing if i in rows]
+            self._cache.put(got, {})
+            known.update((c.chunk_id, c) for c in got)
+            missing = [i for i in missing if i not in rows]
+        if missing:  # an index older than chunk_texts, or ids it does not hold
             fetch = getattr(self.store, "fetch", None)
             if vectors and fetch is not None:
                 got, vecs = fetch(missing)

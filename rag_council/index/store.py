@@ -34,8 +34,9 @@ class Store(Protocol):
         ids: a filter already worked out as the ids it selects)."""
         ...
 
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The ids and scores of the k nearest chunks, without their texts (cheap for a large k)."""
+    def nearest(self, vector: np.ndarray, k: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """The ids and scores of the k nearest chunks (with `ids`, of those ids only), without
+        their texts (cheap for a large k): the same search as `search`."""
         ...
 
     def delete(self, chunk_ids: list[str]) -> None: ...
@@ -262,19 +263,38 @@ class ChromaStore:
             for i, d, m, x in zip(ids, docs, metas, dists, strict=True)
         ]
 
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        result = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, include=["distances"]
-        )
+    def nearest(self, vector: np.ndarray, k: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
+        if ids is not None and not ids:
+            return []
+        try:
+            result = self._query(vector, k, None, ids, include=["distances"])
+        except Exception as exc:  # an id it does not hold (see `search`)
+            if ids is None or "finding id" not in str(exc):
+                raise
+            held = [
+                i
+                for batch in batches(ids, self.batch_size)
+                for i in self.collection.get(ids=batch, include=[])["ids"]
+            ]
+            if not held:
+                return []
+            result = self._query(vector, k, None, held, include=["distances"])
         return [(i, 1.0 - float(x)) for i, x in zip(result["ids"][0], result["distances"][0], strict=True)]  # type: ignore[index]
 
-    def _query(self, vector: np.ndarray, k: int, filters: Filters | None, ids: list[str] | None) -> Any:
+    def _query(
+        self,
+        vector: np.ndarray,
+        k: int,
+        filters: Filters | None,
+        ids: list[str] | None,
+        include: list[str] | None = None,
+    ) -> Any:
         return self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,
             where=where_clause(filters),
             ids=ids,
-            include=["documents", "metadatas", "distances"],
+            include=include or ["documents", "metadatas", "distances"],  # type: ignore[arg-type]
         )
 
     def delete(self, chunk_ids: list[str]) -> None:
@@ -357,8 +377,8 @@ class MemoryStore:
         scored.sort(key=lambda item: (-item[1], item[0].chunk_id))
         return scored[:k]
 
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        return [(c.chunk_id, score) for c, score in self.search(vector, k)]
+    def nearest(self, vector: np.ndarray, k: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
+        return [(c.chunk_id, score) for c, score in self.search(vector, k, ids=ids)]
 
     def delete(self, chunk_ids: list[str]) -> None:
         for chunk_id in chunk_ids:

@@ -78,6 +78,11 @@ class Catalogue:
     committees: tuple[str, ...] = ()
     doc_types: tuple[str, ...] = ()
     titles: dict[str, str] = field(default_factory=dict)
+    # Each title's distinctive words, read once per catalogue (a question is read against every
+    # title: 437 titles at 100k chunks, 6 ms a question when tokenized again each time).
+    _title_words: dict[str, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, chunks: Iterable[Chunk], titles: dict[str, str] | None = None) -> Catalogue:
@@ -101,10 +106,16 @@ class Catalogue:
                 aliases.add(word)
         return sorted(aliases, key=len, reverse=True)
 
-    def title_words(self, name: str) -> set[str]:
+    def title_words(self, name: str) -> frozenset[str]:
         """The distinctive words of a document's title (all must appear in a question)."""
-        title = self.titles.get(name, "")
-        return {stem(w) for w in words(title) if w not in _GENERIC_TITLE and not w.isdigit() and len(w) > 2}
+        found = self._title_words.get(name)
+        if found is None:
+            title = self.titles.get(name, "")
+            found = frozenset(
+                stem(w) for w in words(title) if w not in _GENERIC_TITLE and not w.isdigit() and len(w) > 2
+            )
+            self._title_words[name] = found
+        return found
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,19 @@ class _Question:
         )
 
 
+def _remembered(idf: Callable[[str], float]) -> Callable[[str], float]:
+    """`idf`, each term's weight computed once (the same value every time after)."""
+    known: dict[str, float] = {}
+
+    def weight(term: str) -> float:
+        value = known.get(term)
+        if value is None:
+            value = known[term] = idf(term)
+        return value
+
+    return weight
+
+
 class LexicalReranker:
     """score = fused score (scaled to the best = 1) + weight * lexical overlap (0..1)."""
 
@@ -114,7 +127,7 @@ class LexicalReranker:
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         if not hits:
             return []
-        idf = self._idf()
+        idf = _remembered(self._idf())  # the question's few terms, weighed once for all passages
         q = _Question.of(question)
         fused = _normalised(hits)
         scores = [

@@ -45,7 +45,7 @@ def shingles(text: str) -> frozenset[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9£%]+", normalise_for_match(text).replace("'", ""))
     if len(words) < _SHINGLE:
         return frozenset({tuple(words)}) if words else frozenset()
-    return frozenset(tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1))
+    return frozenset(zip(*(words[i:] for i in range(_SHINGLE)), strict=False))  # runs of _SHINGLE words
 
 
 def overlap(a: frozenset, b: frozenset) -> float:

@@ -188,3 +188,66 @@ def test_duplicates_beyond_the_kept_hits_still_name_the_other_places():
     twin = Hit(Chunk("c", "d3", "minutes.txt", text, 0, 10, 0, meta={"label": "Minutes, item 5"}), 0.1, 3)
     [kept] = drop_duplicates([a, b, twin], keep=1)
     assert kept.chunk.chunk_id == "a" and kept.chunk.meta["also_in"] == "Minutes, item 5"
+
+
+def _chunks(doc: str, texts: list[str]) -> list[Chunk]:
+    return [Chunk(f"{doc}-{i}", doc, f"{doc}.txt", t, 0, len(t), i) for i, t in enumerate(texts)]
+
+
+def test_bm25_is_scored_once_for_both_depths_of_a_question(tmp_path: Path):
+    """The whole-index search and the deeper narrowed one share the terms: the postings are
+    read and scored once, and each depth is what a fresh index scores for it."""
+    keyword = KeywordIndex(tmp_path / "k.sqlite")
+    keyword.add_document("a.txt", "a", _chunks("a", [f"parks budget item {i} parks" for i in range(60)]))
+    keyword.add_document("b.txt", "b", _chunks("b", [f"budget of the library {i}" for i in range(60)]))
+    scored = []
+    score = keyword._score
+    keyword._score = lambda *a: scored.append(a[1]) or score(*a)  # type: ignore[method-assign]
+    shallow, deep = keyword.search("parks budget", 5), keyword.search("budget parks", 50)
+    assert len(scored) == 1 and len(shallow) == 5 and len(deep) == 50
+    fresh = KeywordIndex(tmp_path / "k.sqlite")
+    assert shallow == fresh.search("parks budget", 5) and deep == fresh.search("parks budget", 50)
+    assert deep[:5] == shallow
+
+
+def test_bm25_scores_follow_writes_by_this_and_other_processes(tmp_path: Path):
+    """A cached score list is of one index generation: adding, replacing or removing a
+    document (here or through another connection, as another process would) is seen at the
+    next search, with the scores a fresh index gives."""
+    keyword = KeywordIndex(tmp_path / "k.sqlite")
+    keyword.add_document("a.txt", "a", _chunks("a", ["the parks budget", "school transport"]))
+    assert [i for i, _ in keyword.search("parks", 5)] == ["a-0"]
+    keyword.add_document("b.txt", "b", _chunks("b", ["new parks and more parks"]))
+    assert keyword.search("parks", 5) == KeywordIndex(tmp_path / "k.sqlite").search("parks", 5)
+    assert {i for i, _ in keyword.search("parks", 5)} == {"a-0", "b-0"}
+    other = KeywordIndex(tmp_path / "k.sqlite")  # another process's connection
+    other.remove_document("b.txt")
+    assert [i for i, _ in keyword.search("parks", 5)] == ["a-0"]
+    other.add_document("a.txt", "a2", _chunks("a2", ["parks closed", "parks parks parks"]))
+    assert keyword.search("parks", 5) == other.search("parks", 5)
+    assert {i for i, _ in keyword.search("parks", 5)} == {"a2-0", "a2-1"}
+
+
+def test_a_terms_postings_are_decoded_once_and_kept_within_the_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A second question sharing a term reads only its other terms' rows; what is kept stays
+    within TERM_CACHE entries, and every score is a fresh index's."""
+    import rag_council.index.keyword as keyword_module
+
+    keyword = KeywordIndex(tmp_path / "k.sqlite")
+    keyword.add_document("a.txt", "a", _chunks("a", [f"parks budget item {i}" for i in range(40)]))
+    keyword.add_document("b.txt", "b", _chunks("b", [f"library budget {i} parks" for i in range(40)]))
+    statements: list[str] = []
+    keyword._db().set_trace_callback(statements.append)
+    keyword.search("parks budget", 10)
+    statements.clear()
+    second = keyword.search("library parks", 10)
+    postings = [s for s in statements if "FROM postings" in s]
+    assert len(postings) == 1 and "'library'" in postings[0] and "'park'" not in postings[0]
+    fresh = KeywordIndex(tmp_path / "k.sqlite")
+    assert second == fresh.search("library parks", 10)
+    monkeypatch.setattr(keyword_module, "TERM_CACHE", 50)
+    for question in ("item budget", "library item", "parks library budget"):
+        assert keyword.search(question, 10) == fresh.search(question, 10)
+        assert keyword._terms_size <= 50

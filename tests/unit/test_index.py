@@ -271,3 +271,73 @@ def test_a_filtered_search_reads_the_nearest_of_the_whole_index_widening_as_need
     monkeypatch.setattr(index_module, "NARROW_DEPTH", 1)
     assert index._nearest_selected(vector, 3, Filters(committee="No Such Committee")) is None
     assert index.search_vector(vector, 3, Filters(committee="No Such Committee")) == []
+
+
+def test_passages_are_read_from_index_sqlite_the_same_as_from_the_store(make_index, tmp_path: Path):
+    """index.sqlite keeps each chunk's text and store metadata: a question's passages and a
+    search's hits come from there, equal to the store's, with no read of the store's texts;
+    replacing and removing a document take its rows away with it."""
+    index = make_index()
+    paths = _council_docs(tmp_path / "docs")
+    index.ingest(paths)
+    ids = [i for r in index.records() for i in r.chunk_ids]
+    rows = index.keyword.chunk_rows(ids)
+    assert rows is not None and set(rows) == set(ids)
+    from_store = {c.chunk_id: c for c in index.store.get(ids)}
+    reads: list[list[str]] = []
+    get = index.store.get
+    index.store.get = lambda wanted: reads.append(list(wanted)) or get(wanted)  # type: ignore[method-assign]
+    fresh = make_index()
+    fresh.store.get = index.store.get  # type: ignore[method-assign]
+    assert fresh.chunks(ids) == [from_store[i] for i in ids]
+    vector = index.embedder.embed_query("library budget school transport")
+    hits = fresh.search_vector(vector, 6)
+    assert [(h.chunk, round(h.score, 6)) for h in hits] == [
+        (c, round(s, 6)) for c, s in index.store.search(vector, 6)
+    ]
+    assert reads == []
+    old = set(index.manifest.documents["cab-2023.md"].chunk_ids)
+    paths[1].write_text(paths[1].read_text(encoding="utf-8") + "\n\n## Item 9\nA new item.", encoding="utf-8")
+    index.ingest([paths[1]])
+    new = set(index.manifest.documents["cab-2023.md"].chunk_ids)
+    held = index.keyword.chunk_rows(sorted(old | new)) or {}
+    assert set(held) == new and any("A new item." in text for text, _ in held.values())
+    index.remove(["cab-2023.md"])
+    assert index.keyword.chunk_rows(sorted(new)) == {} and index.keyword.has_texts()
+
+
+def test_an_index_without_chunk_texts_reads_the_store_then_gets_them(make_index, tmp_path: Path):
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    ids = [i for r in index.records() for i in r.chunk_ids]
+    want = index.chunks(ids)
+    db = index.keyword._db()
+    db.execute("DELETE FROM chunk_texts")  # as an index made before the table
+    db.execute("DELETE FROM totals WHERE name='texted'")
+    assert index.keyword.chunk_rows(ids) is None and not index.keyword.has_texts()
+    assert make_index().chunks(ids) == want  # from the store
+    assert sorted(index.keyword.untexted()) == sorted(r.name for r in index.records())
+    index.ingest(_council_docs(tmp_path / "docs"))  # unchanged: only the rows are filled in
+    assert index.keyword.untexted() == [] and index.keyword.has_texts()
+    assert make_index().chunks(ids) == want
+
+
+def test_a_search_among_ids_reads_ids_and_scores_then_the_passages_from_index_sqlite(
+    make_index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Store.nearest among given ids is the store's search among them without the texts; the
+    narrowed search among a few hundred ids (more than numpy's bound) uses it, and its hits
+    are the ones `store.search` gives among the same ids."""
+    import rag_council.index as index_module
+
+    index = make_index()
+    index.ingest(_council_docs(tmp_path / "docs"))
+    vector = index.embedder.embed_query("library budget school transport")
+    cabinet = Filters(committee="cabinet")
+    ids = index.keyword.chunk_ids_where(cabinet, 1000) or []
+    want = index.store.search(vector, 4, ids=ids)
+    assert [(c.chunk_id, s) for c, s in want] == index.store.nearest(vector, 4, ids)
+    assert index.store.nearest(vector, 4, []) == []
+    monkeypatch.setattr(index_module, "FILTER_IDS_NUMPY", 0)  # the store among the ids, not numpy
+    hits = index.search_vector(vector, 4, cabinet)
+    assert [(h.chunk, round(h.score, 6)) for h in hits] == [(c, round(s, 6)) for c, s in want]
