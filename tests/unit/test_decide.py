@@ -508,3 +508,33 @@ def test_the_sentence_before_lends_its_subject_only_within_its_passage():
     # the same two sentences in one passage: the subject named once, then referred to
     together = features(q, [staff], draft.replace("[2]", "[1]"))
     assert together["kind_coverage_before"] > together["kind_coverage"]
+
+
+def test_word_rarities_come_from_the_index_kept_counts_and_follow_ingest(small_engine, monkeypatch, tmp_path):
+    import math
+
+    from rag_council.answer.decide import idf_of
+
+    engine = small_engine(
+        {
+            "a.txt": "The fostering panel met in May. The panel approved two carers.",
+            "b.txt": "Adoption panels meet monthly to approve adopters.",
+        }
+    )
+    index = engine.index
+
+    def no_reads(*args, **kwargs):
+        raise AssertionError("the rarities must not read every chunk")
+
+    monkeypatch.setattr(index, "chunks", no_reads)
+    idf = idf_of(index)
+    n = index.overview.chunks
+    df = index.overview.document_frequency["foster"]
+    assert idf["foster"] == math.log((n + 1) / (df + 0.5))
+    assert "neverseen" not in idf and idf[""] == math.log(n + 1)
+    # another document about fostering: the word is less rare, read afresh
+    monkeypatch.undo()
+    extra = tmp_path / "c.txt"
+    extra.write_text("Fostering allowances are paid weekly to foster carers.")
+    index.ingest([extra])
+    assert idf_of(index)["foster"] < idf["foster"]
