@@ -592,15 +592,7 @@ class KeywordIndex:
             [len(held[t][0]) for t in terms],
         )
         part = idf * tf / length
-        keys_at = places[2]
-        present = np.zeros(len(keys_at), dtype=bool)
-        present[place] = True
-        where = np.flatnonzero(present)
-        scores = np.bincount(place, weights=part, minlength=len(keys_at))[where]
-        unique = keys_at[where]
-        unique.setflags(write=False)
-        scores.setflags(write=False)
-        return unique, scores
+        return _sum_by_place(place, part, places[2])
 
     def _score(
         self, db: sqlite3.Connection, query: Counter[str], n: int, total: int, generation: int
@@ -641,14 +633,7 @@ class KeywordIndex:
             if inside.all():
                 place = start[docs] + at
                 if (at < count[docs]).all():
-                    held = np.zeros(len(keys_at), dtype=bool)
-                    held[place] = True
-                    where = np.flatnonzero(held)
-                    scores = np.bincount(place, weights=part, minlength=len(keys_at))[where]
-                    unique = keys_at[where]
-                    unique.setflags(write=False)
-                    scores.setflags(write=False)
-                    return unique, scores
+                    return _sum_by_place(place, part, keys_at)
         keys = (docs << 32) | at
         unique, inverse = np.unique(keys, return_inverse=True)
         scores = np.bincount(inverse, weights=part)
@@ -662,6 +647,19 @@ class KeywordIndex:
 
     def word_frequency(self) -> WordFrequency:
         return WordFrequency(self)
+
+
+def _sum_by_place(place: np.ndarray, part: np.ndarray, keys_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chunk keys held at these places (reading order of the whole index) and the sums of
+    their score parts, in that order (read-only arrays)."""
+    held = np.zeros(len(keys_at), dtype=bool)
+    held[place] = True
+    where = np.flatnonzero(held)
+    scores = np.bincount(place, weights=part, minlength=len(keys_at))[where]
+    unique = keys_at[where]
+    unique.setflags(write=False)
+    scores.setflags(write=False)
+    return unique, scores
 
 
 class WordFrequency(Mapping[str, int]):

@@ -239,21 +239,9 @@ class ChromaStore:
         # One round trip: Chroma returns fewer than k when it holds fewer (none when empty).
         if ids is not None and not ids:
             return []
-        try:
-            result = self._query(vector, k, filters, ids)
-        except Exception as exc:
-            # Chroma fails a query naming an id it does not hold ("Error finding id"); ids come
-            # from index.sqlite, which a crash between two writes can leave ahead of the store.
-            if ids is None or "finding id" not in str(exc):
-                raise
-            held = [
-                i
-                for batch in batches(ids, self.batch_size)
-                for i in self.collection.get(ids=batch, include=[])["ids"]
-            ]
-            if not held:
-                return []
-            result = self._query(vector, k, filters, held)
+        result = self._query_held(vector, k, filters, ids)
+        if result is None:
+            return []
         ids = result["ids"][0]
         docs = result["documents"][0]  # type: ignore[index]
         metas = result["metadatas"][0]  # type: ignore[index]
@@ -266,9 +254,20 @@ class ChromaStore:
     def nearest(self, vector: np.ndarray, k: int, ids: list[str] | None = None) -> list[tuple[str, float]]:
         if ids is not None and not ids:
             return []
+        result = self._query_held(vector, k, None, ids, include=["distances"])
+        if result is None:
+            return []
+        return [(i, 1.0 - float(x)) for i, x in zip(result["ids"][0], result["distances"][0], strict=True)]  # type: ignore[index]
+
+    def _query_held(
+        self, vector: np.ndarray, k: int, filters: Filters | None, ids: list[str] | None, **kw: Any
+    ) -> Any:
+        """`_query`, among the ids the store holds when it names some it does not (None: none)."""
         try:
-            result = self._query(vector, k, None, ids, include=["distances"])
-        except Exception as exc:  # an id it does not hold (see `search`)
+            return self._query(vector, k, filters, ids, **kw)
+        except Exception as exc:
+            # Chroma fails a query naming an id it does not hold ("Error finding id"); ids come
+            # from index.sqlite, which a crash between two writes can leave ahead of the store.
             if ids is None or "finding id" not in str(exc):
                 raise
             held = [
@@ -276,10 +275,7 @@ class ChromaStore:
                 for batch in batches(ids, self.batch_size)
                 for i in self.collection.get(ids=batch, include=[])["ids"]
             ]
-            if not held:
-                return []
-            result = self._query(vector, k, None, held, include=["distances"])
-        return [(i, 1.0 - float(x)) for i, x in zip(result["ids"][0], result["distances"][0], strict=True)]  # type: ignore[index]
+            return self._query(vector, k, filters, held, **kw) if held else None
 
     def _query(
         self,
