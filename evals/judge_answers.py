@@ -22,22 +22,23 @@ from pathlib import Path
 from rag_council import open_index
 from rag_council.answer.decide import local_judge
 from rag_council.evaluate import load_gold
+from rag_council.evaluate.metrics import abstention_scores
 from rag_council.settings import Settings
 
 THRESHOLDS = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7]
 
 
 def abstention(rows: list[dict], t: float) -> dict[str, float]:
-    declined = [r["abstained"] or (r["p"] is not None and r["p"] < t) for r in rows]
-    pos = [not r["answerable"] for r in rows]
-    tp = sum(d and p for d, p in zip(declined, pos, strict=True))
-    fp = sum(d and not p for d, p in zip(declined, pos, strict=True))
-    fn = sum(p and not d for d, p in zip(declined, pos, strict=True))
-    answerable = sum(not p for p in pos) or 1
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return {"P": prec, "R": rec, "F1": f1, "FA": fp / answerable}
+    """Abstention figures (rag_council.evaluate.metrics) with the judge's veto below `t`."""
+    scores = abstention_scores(
+        (not r["answerable"], r["abstained"] or (r["p"] is not None and r["p"] < t)) for r in rows
+    )
+    return {
+        "P": scores["abstention_precision"],
+        "R": scores["abstention_recall"],
+        "F1": scores["abstention_f1"],
+        "FA": scores["false_abstention_rate"],
+    }
 
 
 def run(sets: list[Path], index: str | None, raw: Path) -> list[dict]:

@@ -464,16 +464,20 @@ def _says(term: str, said: set[str]) -> bool:
     return any(len(w) >= 4 and (w.startswith(term) or term.startswith(w)) for w in said)
 
 
+def _weigher(idf: Mapping[str, float] | None) -> Callable[[str], float]:
+    """A word's weight: its rarity in `idf` ("" the rarity of an unseen word), or 1 without one."""
+    if idf is None:
+        return lambda t: 1.0
+    unseen = idf.get("", 1.0)
+    return lambda t: idf.get(t, unseen)
+
+
 def sentence_coverage(terms: list[str], sentence: str, idf: Mapping[str, float] | None) -> float:
     """Share of `terms` (rare ones weigh more) that `sentence` says."""
     if not terms:
         return 1.0
     said = {stem(w) for w in words(sentence)}
-    unseen = (idf or {}).get("", 1.0)
-
-    def weight(t: str) -> float:
-        return (idf or {}).get(t, unseen) if idf else 1.0
-
+    weight = _weigher(idf)
     total = sum(weight(t) for t in terms)
     return sum(weight(t) for t in terms if _says(t, said)) / total if total else 1.0
 
@@ -868,9 +872,6 @@ class _KeptIdf(Mapping[str, float]):
     def __len__(self) -> int:
         return 0
 
-    def __bool__(self) -> bool:  # a table, though its words are not listed
-        return True
-
 
 def idf_of(index: object) -> Mapping[str, float]:
     """Inverse document frequency of every stemmed word over an index's chunks (computed once
@@ -917,11 +918,7 @@ def coverage(question: str, answer: str, idf: Mapping[str, float] | None = None)
     if not terms:
         return 1.0, []
     said = {stem(w) for w in words(answer)}
-    unseen = (idf or {}).get("", 1.0)
-
-    def weight(t: str) -> float:
-        return (idf or {}).get(t, unseen) if idf else 1.0
-
+    weight = _weigher(idf)
     total = sum(weight(t) for t in terms)
     missing = [t for t in terms if t not in said]
     return (1.0 - sum(weight(t) for t in missing) / total) if total else 1.0, missing

@@ -12,11 +12,11 @@ evals/judge_answers.md."""
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 from rag_council.errors import ConfigError
 from rag_council.text import squash
+from rag_council.verify.citations import strip_markers
 
 if TYPE_CHECKING:  # pragma: no cover
     from rag_council.settings import LocalLLMSettings
@@ -32,7 +32,7 @@ PROMPT = (
 
 def judge_prompt(question: str, answer: str, chars: int = 1200) -> str:
     """The prompt for an answer's text (citation markers dropped)."""
-    text = squash(re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", answer))[:chars]
+    text = squash(strip_markers(answer))[:chars]
     return PROMPT.format(answer=text, question=question)
 
 

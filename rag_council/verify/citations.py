@@ -15,6 +15,11 @@ from rag_council.types import Citation, Claim, Hit
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
+def strip_markers(text: str) -> str:
+    """`text` without its citation markers ("[1]", "[2, 3]") and the space before them."""
+    return _MARKERS.sub("", text)
+
+
 def parse_claims(text: str) -> list[Claim]:
     """Split answer text into sentences (at line breaks and sentence ends); each keeps the
     markers that follow it."""
@@ -26,7 +31,7 @@ def parse_claims(text: str) -> list[Claim]:
             if not sentence:
                 continue
             markers = [int(n) for group in _MARKERS.findall(sentence) for n in re.split(r"\s*,\s*", group)]
-            bare = squash(_MARKERS.sub("", sentence))
+            bare = squash(strip_markers(sentence))
             if bare:
                 claims.append(Claim(bare, list(dict.fromkeys(markers))))
             elif claims and markers:  # a marker standing alone after a sentence
@@ -108,7 +113,7 @@ def render(claims: list[Claim]) -> str:
         if paragraphs and claim.markers == last:
             joiner = " " if ends_sentence(paragraphs[-1].rsplit(" [", 1)[0]) else "\n"
             paragraphs[-1] += joiner + sentence
-        elif paragraphs and _MARKERS.sub("", paragraphs[-1]).rstrip().endswith(":"):
+        elif paragraphs and strip_markers(paragraphs[-1]).rstrip().endswith(":"):
             paragraphs[-1] += "\n" + sentence  # what a lead-in ("At the ... meeting of ...:") introduces
         else:
             paragraphs.append(sentence)
